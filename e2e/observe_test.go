@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fechatter/notify-e2e/internal/framing"
+	"github.com/fechatter/notify-e2e/internal/hop"
+	"github.com/fechatter/notify-e2e/internal/sseclient"
+	"github.com/fechatter/notify-e2e/internal/timeouts"
+)
+
+// sentinel is a MessageUnread for one user in the spec's chat, published
+// after the event under test. Events of one chat arrive in publish order,
+// so once the sentinel is in, anything the event was going to bring to this
+// connection is in too: that is how "nothing" is proven without sleeping.
+type sentinel struct {
+	chat, user, msg int64
+	match           *regexp.Regexp
+}
+
+func (w *world) newSentinel(chat, user int64) sentinel {
+	msg := w.id()
+	return sentinel{
+		chat: chat, user: user, msg: msg,
+		// Matched on the payload alone, so a server that renames frames or
+		// wraps payloads still lets the spec see where the event stream ends.
+		match: regexp.MustCompile(`"message_id"\s*:\s*` + strconv.FormatInt(msg, 10) + `\b`),
+	}
+}
+
+func (s sentinel) subject() string {
+	return fmt.Sprintf("fechatter.realtime.chat.%d.unread", s.chat)
+}
+
+func (s sentinel) body() []byte {
+	return fmt.Appendf(nil, `{"MessageUnread":{"message_id":%d,"chat_id":%d,"user_id":%d}}`,
+		s.msg, s.chat, s.user)
+}
+
+func (s sentinel) in(e sseclient.Event) bool { return s.match.MatchString(e.Data) }
+
+// upTo waits for the sentinel on st and returns what came between
+// connection_confirmed and the sentinel, and when the sentinel arrived.
+func (s sentinel) upTo(ctx context.Context, st *sseclient.Stream) ([]hop.Got, time.Time, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeouts.Delivery)
+	defer cancel()
+	evs, err := st.WaitFor(ctx, func(evs []sseclient.Event) bool {
+		for _, e := range evs {
+			if s.in(e) {
+				return true
+			}
+		}
+		return false
+	})
+	var got []hop.Got
+	var at time.Time
+	for _, e := range evs[1:] {
+		if s.in(e) {
+			at = e.At
+			break
+		}
+		got = append(got, hop.Got{Name: e.Name, Data: e.Data, At: e.At})
+	}
+	if err != nil {
+		return got, at, fmt.Errorf("the sentinel MessageUnread published after the event "+
+			"did not reach %s within %v (%v); the stream delivered %d events", st.Label,
+			timeouts.Delivery, err, len(evs)-1)
+	}
+	return got, at, nil
+}
+
+// idProblem checks the ids of the events a stream decoded: every routed
+// event carries its own id, and ids increase.
+func idProblem(st *sseclient.Stream) string {
+	var prev string
+	for _, e := range st.Raw().Events() {
+		if e.Name == "connection_confirmed" || e.Name == "resync" {
+			continue
+		}
+		if !e.HasID {
+			return fmt.Sprintf("%s: `%s` has no id: line (bytes %q)", st.Label, e.Name, e.Raw)
+		}
+		if prev != "" && !idAfter(e.ID, prev) {
+			return fmt.Sprintf("%s: id %q follows id %q; ids must increase", st.Label, e.ID, prev)
+		}
+		prev = e.ID
+	}
+	return ""
+}
+
+// idAfter orders opaque ids: numbers by value, anything else by length then
+// bytes, which is numeric order for decimal strings.
+func idAfter(a, b string) bool {
+	if x, err := strconv.ParseUint(a, 10, 64); err == nil {
+		if y, err := strconv.ParseUint(b, 10, 64); err == nil {
+			return x > y
+		}
+	}
+	if len(a) != len(b) {
+		return len(a) > len(b)
+	}
+	return a > b
+}
+
+// framingProblem quotes the first bytes a browser would read differently.
+func framingProblem(st *sseclient.Stream) string {
+	vs := st.Raw().Violations()
+	if len(vs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: framing a browser reads differently: %v", st.Label, vs[0])
+}
+
+// bunched says whether the last n events came in one read of the stream,
+// which is what a proxy that buffered them produces.
+func bunched(rec *framing.Recorder, n int) bool {
+	evs := rec.Events()
+	if n < 2 || len(evs) < n {
+		return false
+	}
+	last := evs[len(evs)-n:]
+	return last[0].At.Equal(last[n-1].At)
+}
+
+// describe renders a user's expectation as the end of a spec sentence.
+func describe(want []hop.Want) string {
+	if len(want) == 0 {
+		return "nothing"
+	}
+	n := make([]string, len(want))
+	for i, w := range want {
+		n[i] = w.Name
+	}
+	return strings.Join(n, " then ")
+}

@@ -1,0 +1,159 @@
+// Package e2e is the end-to-end suite: it starts the stack once, plays the
+// chat server on NATS, and checks at every hop that each RealtimeEvent
+// reaches the right users as contract.md says.
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/fechatter/notify-e2e/internal/images"
+	"github.com/fechatter/notify-e2e/internal/settings"
+	"github.com/fechatter/notify-e2e/internal/stack"
+	"github.com/fechatter/notify-e2e/internal/timeouts"
+)
+
+// env is this process's view of the stack, set before any spec runs.
+var env *world
+
+// root is the module root; fixtures and nginx/ are found from it.
+var root = mustModuleRoot()
+
+func TestE2E(t *testing.T) {
+	RegisterFailHandler(Fail)
+	SetDefaultEventuallyTimeout(timeouts.Delivery)
+	SetDefaultEventuallyPollingInterval(20 * time.Millisecond)
+	SetDefaultConsistentlyDuration(timeouts.Streaming)
+	RunSpecs(t, "notify-server end to end")
+}
+
+var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
+	set, err := settings.FromEnv(root)
+	Expect(err).NotTo(HaveOccurred(), "fix the variables above and run again")
+	Expect(stack.CheckDocker(ctx)).To(Succeed())
+	if n, err := stack.Reap(ctx, false); err != nil || n > 0 {
+		GinkgoWriter.Printf("removed %d leftovers of earlier runs (errors: %v)\n", n, err)
+	}
+
+	By("build the images that are missing")
+	imgs, err := resolveImages(ctx, set)
+	Expect(err).NotTo(HaveOccurred())
+
+	By("start NATS, PostgreSQL, notify-server and nginx")
+	s, err := stack.Start(ctx, stack.Options{
+		Root:      root,
+		Images:    imgs,
+		Replicas:  set.NotifyReplicas,
+		NginxConf: set.NginxConf,
+		NotifyEnv: faultEnv(),
+		Dir:       filepath.Join(set.Artifacts, "stack-"+time.Now().UTC().Format("150405.000")),
+		Keep:      set.Keep,
+		Log:       GinkgoWriter,
+	})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func(ctx context.Context) {
+		if set.Keep && suiteFailed {
+			fmt.Fprint(os.Stderr, keptMessage(s))
+			return
+		}
+		Expect(s.Terminate(ctx)).To(Succeed())
+	}, NodeTimeout(timeouts.Teardown))
+
+	b, err := json.Marshal(handoff{Endpoints: s.Endpoints, Artifacts: set.Artifacts})
+	Expect(err).NotTo(HaveOccurred())
+	return b
+}, func(ctx SpecContext, b []byte) {
+	var h handoff
+	Expect(json.Unmarshal(b, &h)).To(Succeed())
+	w, err := newWorld(ctx, h)
+	Expect(err).NotTo(HaveOccurred())
+	env = w
+	DeferCleanup(w.close)
+}, NodeTimeout(timeouts.ImageBuild+timeouts.StackStart))
+
+// handoff is what the first process gives the others.
+type handoff struct {
+	stack.Endpoints
+	Artifacts string `json:"artifacts"`
+}
+
+// suiteFailed is set when any spec of this process fails; E2E_KEEP then
+// leaves the stack up for a look.
+var suiteFailed bool
+
+var _ = ReportAfterEach(func(r SpecReport) {
+	if r.Failed() {
+		suiteFailed = true
+	}
+})
+
+func resolveImages(ctx context.Context, set settings.Settings) (stack.Images, error) {
+	pick := func(override string, build func(context.Context, io.Writer) (string, error),
+	) (string, error) {
+		if override != "" {
+			return override, nil
+		}
+		bctx, cancel := context.WithTimeout(ctx, timeouts.ImageBuild)
+		defer cancel()
+		return build(bctx, GinkgoWriter)
+	}
+	var imgs stack.Images
+	var err error
+	if imgs.NATS, err = pick(set.NATSImage, images.NATS); err != nil {
+		return imgs, err
+	}
+	if imgs.Postgres, err = pick(set.PostgresImage, images.Postgres); err != nil {
+		return imgs, err
+	}
+	if imgs.Nginx, err = pick(set.NginxImage, images.Nginx); err != nil {
+		return imgs, err
+	}
+	imgs.Notify, err = pick(set.NotifyImage, images.NotifyServer)
+	return imgs, err
+}
+
+// faultEnv passes a fault switch through to the reference notify-server;
+// the self-check uses it to prove the suite catches each fault.
+func faultEnv() map[string]string {
+	if f := os.Getenv("NOTIFY_FAULT"); f != "" {
+		return map[string]string{"NOTIFY_FAULT": f}
+	}
+	return nil
+}
+
+func keptMessage(s *stack.Stack) string {
+	return fmt.Sprintf(`
+The stack is left running for a look (E2E_KEEP is set and a spec failed):
+  nginx        %s  %s
+  notify-server %v
+  NATS         %s  (monitoring %s)
+  PostgreSQL   %s
+Remove it with: make clean
+`, s.NginxHTTP, s.NginxHTTPS, s.Notify, s.NATS, s.NATSMonitor, s.Postgres)
+}
+
+func mustModuleRoot() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			panic("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}

@@ -1,0 +1,126 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/fechatter/notify-e2e/internal/bus"
+	"github.com/fechatter/notify-e2e/internal/certs"
+	"github.com/fechatter/notify-e2e/internal/members"
+	"github.com/fechatter/notify-e2e/internal/sseclient"
+	"github.com/fechatter/notify-e2e/internal/timeouts"
+	"github.com/fechatter/notify-e2e/internal/token"
+)
+
+// world is what every spec of one process shares: connections to the
+// stack and the run's credentials. Specs never share ids, so they never
+// see each other's events.
+type world struct {
+	handoff
+	signer  *token.Signer
+	tls     *tls.Config
+	pub     *bus.Publisher
+	tap     *bus.Tap
+	members *members.Store
+	nextID  atomic.Int64
+}
+
+func newWorld(ctx context.Context, h handoff) (*world, error) {
+	w := &world{handoff: h}
+	var err error
+	if w.signer, err = token.SignerFromPEM(h.SigningKey); err != nil {
+		return nil, err
+	}
+	if w.tls, err = certs.ClientConfig(h.CACert); err != nil {
+		return nil, err
+	}
+	if w.pub, err = bus.Connect(h.NATS); err != nil {
+		return nil, err
+	}
+	if w.tap, err = bus.NewTap(h.NATS); err != nil {
+		return nil, err
+	}
+	if w.members, err = members.Open(ctx, h.Postgres); err != nil {
+		return nil, err
+	}
+	// Ids of different processes never meet: each starts a billion apart.
+	w.nextID.Store(int64(GinkgoParallelProcess()) * 1_000_000_000)
+	return w, nil
+}
+
+func (w *world) close() {
+	w.pub.Close()
+	w.tap.Close()
+	w.members.Close()
+}
+
+// id returns an id no other spec of the run uses, for a user, a chat or a
+// message alike.
+func (w *world) id() int64 { return w.nextID.Add(1) }
+
+// ids gives every name a fresh id.
+func (w *world) ids(names []string) map[string]int64 {
+	m := make(map[string]int64, len(names))
+	for _, n := range names {
+		m[n] = w.id()
+	}
+	return m
+}
+
+// path is one way a client reaches notify-server.
+type path struct {
+	name  string // "nginx/http", "nginx/tls", "direct"
+	label string
+	base  func(*world) string
+	tls   bool
+}
+
+var (
+	viaHTTP = path{"nginx/http", "http", func(w *world) string { return w.NginxHTTP }, false}
+	viaTLS  = path{"nginx/tls", "tls", func(w *world) string { return w.NginxHTTPS }, true}
+	direct  = path{"direct", "direct", func(w *world) string { return w.Notify[0] }, false}
+	proxied = []path{viaHTTP, viaTLS}
+)
+
+// streams keeps every stream a spec opened, for evidence when it fails.
+var streams struct {
+	sync.Mutex
+	open []*sseclient.Stream
+}
+
+// connect opens user's stream over p and returns once connection_confirmed
+// is read. The stream is closed when the spec ends.
+func (w *world) connect(ctx context.Context, p path, u token.User, who string,
+	lastEventID string,
+) *sseclient.Stream {
+	GinkgoHelper()
+	o := sseclient.Options{
+		Label:       fmt.Sprintf("%s via %s", who, p.name),
+		Base:        p.base(w),
+		Token:       w.signer.Mint(u),
+		LastEventID: lastEventID,
+	}
+	if p.tls {
+		o.TLS = w.tls
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeouts.Connect)
+	defer cancel()
+	s, err := sseclient.Open(cctx, o)
+	Expect(err).NotTo(HaveOccurred(), "waited %v for connection_confirmed", timeouts.Connect)
+	streams.Lock()
+	streams.open = append(streams.open, s)
+	streams.Unlock()
+	DeferCleanup(s.Close)
+	return s
+}
+
+// publish sends a RealtimeEvent as the chat server does.
+func (w *world) publish(ctx context.Context, subject string, body []byte) error {
+	return w.pub.Publish(ctx, subject, body)
+}

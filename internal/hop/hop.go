@@ -1,0 +1,216 @@
+// Package hop decides where along the path an event went wrong: publish,
+// NATS, notify-server or nginx (contract.md section 8), and why, from what
+// the observers at each hop recorded.
+package hop
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Hop is one stage of the path from the chat server to the browser.
+type Hop string
+
+const (
+	None         Hop = ""
+	Publish      Hop = "publish"
+	NATS         Hop = "NATS"
+	NotifyServer Hop = "notify-server"
+	Nginx        Hop = "nginx"
+	Browser      Hop = "browser"
+)
+
+// Want is an event a client must receive.
+type Want struct {
+	Name string
+	Data string
+}
+
+// Got is an event a client received.
+type Got struct {
+	Name string
+	Data string
+	At   time.Time
+}
+
+// Diff compares what a client received with what it should have, in order,
+// and returns the first problem in words, or "" when they match. user names
+// the receiver in messages ("user 7 (alice)").
+func Diff(want []Want, got []Got, user string) string {
+	if len(got) == len(want) {
+		ok := true
+		for i := range want {
+			if got[i].Name != want[i].Name || !sameJSON(got[i].Data, want[i].Data) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return ""
+		}
+	}
+	if len(want) == 0 {
+		g := got[0]
+		return fmt.Sprintf("%s received `%s` %s but must receive nothing from this event",
+			user, g.Name, g.Data)
+	}
+	if len(got) == 0 {
+		return fmt.Sprintf("%s received nothing; expected %s", user, names(want))
+	}
+
+	// Same events, other order.
+	if len(got) == len(want) && sameMultiset(want, got) {
+		for i := range want {
+			if got[i].Name != want[i].Name || !sameJSON(got[i].Data, want[i].Data) {
+				return fmt.Sprintf("out of order for %s: `%s` %s arrived where `%s` %s was "+
+					"expected (received %s)", user, got[i].Name, got[i].Data,
+					want[i].Name, want[i].Data, gotNames(got))
+			}
+		}
+	}
+
+	remaining := slices.Clone(got)
+	for _, w := range want {
+		i := slices.IndexFunc(remaining, func(g Got) bool {
+			return g.Name == w.Name && sameJSON(g.Data, w.Data)
+		})
+		if i >= 0 {
+			remaining = slices.Delete(remaining, i, i+1)
+			continue
+		}
+		// The same name with another payload, or another name altogether.
+		if i := slices.IndexFunc(remaining, func(g Got) bool { return g.Name == w.Name }); i >= 0 {
+			return fmt.Sprintf("`%s` for %s has the wrong payload: expected %s, got %s",
+				w.Name, user, w.Data, remaining[i].Data)
+		}
+		if i := slices.IndexFunc(remaining, func(g Got) bool {
+			return !slices.ContainsFunc(want, func(w Want) bool { return w.Name == g.Name })
+		}); i >= 0 {
+			return fmt.Sprintf("event name `%s`, expected `%s` (for %s; data %s)",
+				remaining[i].Name, w.Name, user, remaining[i].Data)
+		}
+		return fmt.Sprintf("`%s` never reached %s (received %s)", w.Name, user, gotNames(got))
+	}
+	g := remaining[0]
+	if slices.ContainsFunc(want, func(w Want) bool {
+		return w.Name == g.Name && sameJSON(w.Data, g.Data)
+	}) {
+		return fmt.Sprintf("`%s` reached %s more than once (received %s)",
+			g.Name, user, gotNames(got))
+	}
+	return fmt.Sprintf("%s received an unexpected `%s` %s", user, g.Name, g.Data)
+}
+
+// Observation is what the observers recorded for one expectation.
+type Observation struct {
+	PublishErr error
+	// TapSaw says the NATS tap saw the published message.
+	TapSaw bool
+	// Direct and Proxied are Diff's verdicts for the client straight to
+	// notify-server and the client through nginx ("" = as expected).
+	Direct, Proxied string
+	// Late is how much later than the direct client the client through
+	// nginx got its events; Bunched says they arrived in one read.
+	Late    time.Duration
+	Bunched bool
+	// Stalled says nothing at all arrived through nginx after the
+	// publish, not even the sentinel.
+	Stalled bool
+	// Encoding is the Content-Encoding seen through nginx, if any.
+	Encoding string
+}
+
+// Verdict names the first hop where the event went missing, and why.
+type Verdict struct {
+	Hop   Hop
+	Cause string
+}
+
+func (v Verdict) String() string {
+	if v.Hop == None {
+		return "delivered as the contract says"
+	}
+	return fmt.Sprintf("lost at %s: %s", v.Hop, v.Cause)
+}
+
+// Judge walks the hops in order and stops at the first that failed.
+// streamBound is how late through nginx still counts as streaming.
+func Judge(o Observation, streamBound time.Duration) Verdict {
+	switch {
+	case o.PublishErr != nil:
+		return Verdict{Publish, o.PublishErr.Error()}
+	case !o.TapSaw:
+		return Verdict{NATS, "the NATS tap on fechatter.realtime.> never saw the message"}
+	case o.Direct != "":
+		return Verdict{NotifyServer, o.Direct + directContext(o.Direct)}
+	case o.Encoding != "":
+		return Verdict{Nginx, fmt.Sprintf("the stream through nginx is compressed "+
+			"(Content-Encoding: %s): gzip on text/event-stream", o.Encoding)}
+	case o.Stalled:
+		return Verdict{Nginx, "nothing arrived through nginx while the direct client " +
+			"streamed: the proxy holds the stream back (proxy_buffering, proxy_cache or " +
+			"an HTTP/1.0 upstream); " + o.Proxied}
+	case o.Proxied != "":
+		return Verdict{Nginx, o.Proxied + "; the direct client got it as expected"}
+	case o.Late > streamBound:
+		how := "late"
+		if o.Bunched {
+			how = "late and bunched in one read"
+		}
+		return Verdict{Nginx, fmt.Sprintf("arrived through nginx %s (held %v; the direct "+
+			"client had it at once): proxy buffering", how, o.Late.Round(time.Millisecond))}
+	}
+	return Verdict{}
+}
+
+func directContext(cause string) string {
+	if strings.Contains(cause, "received nothing") {
+		return "; the NATS tap saw it, the direct client did not: notify-server did not route it"
+	}
+	return ""
+}
+
+func sameJSON(a, b string) bool {
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return a == b
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+func sameMultiset(want []Want, got []Got) bool {
+	rest := slices.Clone(got)
+	for _, w := range want {
+		i := slices.IndexFunc(rest, func(g Got) bool {
+			return g.Name == w.Name && sameJSON(g.Data, w.Data)
+		})
+		if i < 0 {
+			return false
+		}
+		rest = slices.Delete(rest, i, i+1)
+	}
+	return len(rest) == 0
+}
+
+func names(want []Want) string {
+	n := make([]string, len(want))
+	for i, w := range want {
+		n[i] = "`" + w.Name + "`"
+	}
+	return strings.Join(n, ", ")
+}
+
+func gotNames(got []Got) string {
+	if len(got) == 0 {
+		return "nothing"
+	}
+	n := make([]string, len(got))
+	for i, g := range got {
+		n[i] = "`" + g.Name + "`"
+	}
+	return strings.Join(n, ", ")
+}

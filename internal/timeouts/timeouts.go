@@ -1,0 +1,31 @@
+// Package timeouts holds every bound the suite waits on, in one place, so a
+// slow machine is tuned here and a failure message can name the bound it hit.
+package timeouts
+
+import "time"
+
+const (
+	// ImageBuild bounds building one missing image (cold mmdebstrap runs
+	// take about a minute; the rest is download time).
+	ImageBuild = 15 * time.Minute
+	// StackStart bounds starting every container of the stack once the
+	// images exist.
+	StackStart = 3 * time.Minute
+	// ContainerReady bounds one container's readiness check.
+	ContainerReady = 60 * time.Second
+	// Teardown bounds removing the stack.
+	Teardown = 2 * time.Minute
+
+	// Connect bounds a client's wait for connection_confirmed.
+	Connect = 10 * time.Second
+	// Delivery bounds the wait for one published event at a client.
+	Delivery = 5 * time.Second
+	// Spec bounds one spec from start to end (SpecTimeout).
+	Spec = 60 * time.Second
+
+	// Heartbeat is the interval the stack configures in notify-server.
+	Heartbeat = 1 * time.Second
+	// Streaming is how long after the direct client an event may reach the
+	// client through nginx before it counts as held back by the proxy.
+	Streaming = 750 * time.Millisecond
+)
