@@ -8,6 +8,9 @@ import (
 	"strings"
 	"time"
 
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
 	"github.com/fechatter/notify-e2e/internal/framing"
 	"github.com/fechatter/notify-e2e/internal/hop"
 	"github.com/fechatter/notify-e2e/internal/sseclient"
@@ -137,4 +140,19 @@ func describe(want []hop.Want) string {
 		n[i] = w.Name
 	}
 	return strings.Join(n, " then ")
+}
+
+// expectOnly publishes a sentinel to user in chat and requires that every
+// stream received exactly want, in order, before it.
+func expectOnly(ctx context.Context, chat, user int64, sts []*sseclient.Stream,
+	want []hop.Want,
+) {
+	GinkgoHelper()
+	sent := env.newSentinel(chat, user)
+	Expect(env.publish(ctx, sent.subject(), sent.body())).To(Succeed())
+	for _, st := range sts {
+		got, _, err := sent.upTo(ctx, st)
+		Expect(streamProblem(st, hop.Diff(want, got, st.Label), err)).To(BeEmpty(),
+			"waited up to %v at %s", timeouts.Delivery, st.Label)
+	}
 }

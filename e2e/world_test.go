@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -124,3 +125,5 @@ func (w *world) connect(ctx context.Context, p path, u token.User, who string,
 func (w *world) publish(ctx context.Context, subject string, body []byte) error {
 	return w.pub.Publish(ctx, subject, body)
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

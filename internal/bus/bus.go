@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/fechatter/notify-e2e/internal/timeouts"
 )
 
 // TapSubject is what the tap listens to: every realtime subject, however
@@ -39,6 +41,8 @@ func (p *Publisher) Publish(ctx context.Context, subject string, body []byte) er
 	if err := p.nc.Publish(subject, body); err != nil {
 		return fmt.Errorf("publish on %s: %w", subject, err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, timeouts.Delivery)
+	defer cancel()
 	if err := p.nc.FlushWithContext(ctx); err != nil {
 		return fmt.Errorf("flush after publishing on %s: %w", subject, err)
 	}

@@ -446,3 +446,27 @@ func (p *prefixed) Accept(l testcontainers.Log) {
 	}
 	fmt.Fprintf(p.w, "[%s] %s\n", p.name, b)
 }
+
+// Exec runs cmd inside a container and returns its output, stdout and stderr
+// merged (nginx -T for the evidence of a failed spec, for example).
+func Exec(ctx context.Context, id string, cmd ...string) ([]byte, error) {
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cli.Close()
+	ex, err := cli.ExecCreate(ctx, id, client.ExecCreateOptions{
+		AttachStdout: true, AttachStderr: true, Cmd: cmd,
+	})
+	if err != nil {
+		return nil, err
+	}
+	att, err := cli.ExecAttach(ctx, ex.ID, client.ExecAttachOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer att.Close()
+	var out bytes.Buffer
+	_, err = stdcopy.StdCopy(&out, &out, att.Reader)
+	return out.Bytes(), err
+}

@@ -29,3 +29,7 @@ const (
 	// client through nginx before it counts as held back by the proxy.
 	Streaming = 750 * time.Millisecond
 )
+
+// IdleWindow is how long the idle-stream specs stay silent: three heartbeat
+// intervals, longer than a proxy read timeout that ignores heartbeats.
+const IdleWindow = 3 * Heartbeat

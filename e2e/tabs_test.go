@@ -1,0 +1,36 @@
+package e2e
+
+import (
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/fechatter/notify-e2e/internal/hop"
+	"github.com/fechatter/notify-e2e/internal/sseclient"
+	"github.com/fechatter/notify-e2e/internal/timeouts"
+	"github.com/fechatter/notify-e2e/internal/token"
+)
+
+var _ = Describe("A user with several tabs", Label("tabs"), func() {
+	It("gets every event once on each connection", func(ctx SpecContext) {
+		chat, reader, u := env.id(), env.id(), token.NewUser(env.id(), 1)
+		Expect(env.members.Join(ctx, chat, reader, u.ID)).To(Succeed())
+
+		By("open four tabs: two over HTTP, one over TLS, one straight to notify-server")
+		tabs := []*sseclient.Stream{
+			env.connect(ctx, viaHTTP, u, "tab 1", ""),
+			env.connect(ctx, viaHTTP, u, "tab 2", ""),
+			env.connect(ctx, viaTLS, u, "tab 3", ""),
+			env.connect(ctx, direct, u, "tab 4", ""),
+		}
+
+		By("publish a read receipt by another member")
+		read := fmt.Sprintf(`{"message_id":%d,"chat_id":%d,"reader_id":%d,`+
+			`"read_at":"2026-12-03T10:00:00+00:00"}`, env.id(), chat, reader)
+		Expect(env.publish(ctx, fmt.Sprintf("fechatter.realtime.chat.%d.read", chat),
+			[]byte(`{"MessageRead":`+read+`}`))).To(Succeed())
+
+		expectOnly(ctx, chat, u.ID, tabs, []hop.Want{{Name: "MessageRead", Data: read}})
+	}, SpecTimeout(timeouts.Spec))
+})
