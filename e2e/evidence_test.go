@@ -22,7 +22,7 @@ import (
 // configuration, and one timeline merging them all.
 var _ = BeforeEach(func() {
 	streams.Lock()
-	streams.open = nil
+	streams.open, streams.via = nil, nil
 	streams.Unlock()
 	specStart = time.Now()
 })

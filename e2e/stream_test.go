@@ -2,81 +2,140 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
+	"regexp"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/fechatter/notify-e2e/internal/hop"
 	"github.com/fechatter/notify-e2e/internal/sseclient"
 	"github.com/fechatter/notify-e2e/internal/timeouts"
 	"github.com/fechatter/notify-e2e/internal/token"
 )
 
+// Each spec opens the stream straight to notify-server and through nginx
+// over one transport, so a problem is laid at the first hop that shows it.
 var _ = Describe("The event stream", Label("stream"), func() {
-	for _, p := range append([]path{direct}, proxied...) {
-		Context("over "+p.name, Label(p.label), func() {
+	for _, p := range proxied {
+		Context("through nginx over "+p.label, Label(p.label), func() {
 			It("is served as an uncompressed, uncached event stream", func(ctx SpecContext) {
-				st := env.connect(ctx, p, token.NewUser(env.id(), 1), "user", "")
-
-				Expect(st.Header.Get("Content-Type")).To(
-					MatchRegexp(`^text/event-stream\s*(;\s*charset=(?i:utf-8)\s*)?$`),
-					"Content-Type of the stream")
-				Expect(st.Header.Get("Cache-Control")).To(Equal("no-cache"), "Cache-Control")
-				Expect(st.Header.Get("Content-Encoding")).To(BeEmpty(),
-					"the stream must not be compressed (gzip holds events back)")
-				if p.name == direct.name {
-					// nginx consumes X-Accel-Buffering, so only the direct
-					// client can see that notify-server sends it.
-					Expect(st.Header.Get("X-Accel-Buffering")).To(Equal("no"),
-						"X-Accel-Buffering switches proxy buffering off for the stream")
+				u := token.NewUser(env.id(), 1)
+				sts := []*sseclient.Stream{
+					env.connect(ctx, direct, u, "user", ""), env.connect(ctx, p, u, "user", ""),
 				}
+
+				expectClean(check(sts, headerProblem))
 			}, SpecTimeout(timeouts.Spec))
 
 			It("opens with connection_confirmed naming the user", func(ctx SpecContext) {
 				u := token.NewUser(env.id(), 1)
-				st := env.connect(ctx, p, u, "user", "")
-
-				first := st.Events()[0]
-				var data struct {
-					UserID       *int64  `json:"user_id"`
-					ConnectionID *string `json:"connection_id"`
+				sts := []*sseclient.Stream{
+					env.connect(ctx, direct, u, "user", ""), env.connect(ctx, p, u, "user", ""),
 				}
-				Expect(json.Unmarshal([]byte(first.Data), &data)).To(Succeed(),
-					"connection_confirmed data %q is not JSON", first.Data)
-				Expect(data.UserID).To(HaveValue(Equal(u.ID)), "user_id in %s", first.Data)
-				Expect(data.ConnectionID).To(HaveValue(MatchRegexp(
-					`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)),
-					"connection_id in %s", first.Data)
-				raw := st.Raw().Events()
-				Expect(raw).NotTo(BeEmpty())
-				Expect(raw[0].HasRetry).To(BeTrue(),
-					"connection_confirmed carries no retry: field (bytes %q)", raw[0].Raw)
+
+				expectClean(check(sts, func(st *sseclient.Stream) string {
+					return confirmedProblem(st, u.ID)
+				}))
 			}, SpecTimeout(timeouts.Spec))
 
-			It("writes a heartbeat comment while idle", Label("heartbeat"), func(ctx SpecContext) {
-				st := env.connect(ctx, p, token.NewUser(env.id(), 1), "user", "")
+			It("stays open while idle, with heartbeat comments", Label("heartbeat"),
+				func(ctx SpecContext) {
+					chat, u := env.id(), token.NewUser(env.id(), 1)
+					sts := []*sseclient.Stream{
+						env.connect(ctx, direct, u, "user", ""),
+						env.connect(ctx, p, u, "user", ""),
+					}
 
-				Eventually(func() int { return len(st.Raw().Comments()) }).
-					WithTimeout(3*timeouts.Heartbeat).
-					Should(BeNumerically(">=", 1),
-						"no comment line within %v of idling; heartbeat interval is %v",
-						3*timeouts.Heartbeat, timeouts.Heartbeat)
-			}, SpecTimeout(timeouts.Spec))
+					By(fmt.Sprintf("stay idle for %v, longer than a proxy read timeout "+
+						"that heartbeats do not reset", timeouts.IdleWindow))
+					// A stream that closes ends the wait early; idleProblem
+					// then says which one and why.
+					_ = InterceptGomegaFailure(func() {
+						Consistently(func() bool {
+							for _, st := range sts {
+								if ended, _ := st.Ended(); ended {
+									return true
+								}
+							}
+							return false
+						}).WithTimeout(timeouts.IdleWindow).Should(BeFalse())
+					})
+					expectClean(check(sts, idleProblem))
+
+					By("publish after the idle window and expect the event")
+					expectOnly(ctx, chat, u.ID, sts, nil)
+				}, SpecTimeout(timeouts.Spec))
 		})
 	}
-
-	for _, p := range proxied {
-		It("stays open through nginx over "+p.label+" while idle", Label("heartbeat", p.label),
-			func(ctx SpecContext) {
-				chat, u := env.id(), token.NewUser(env.id(), 1)
-				st := env.connect(ctx, p, u, "user", "")
-
-				By("stay idle for longer than a short proxy read timeout would allow")
-				Consistently(func() bool { ended, _ := st.Ended(); return ended }).
-					WithTimeout(timeouts.IdleWindow).
-					Should(BeFalse(), "the stream through nginx closed while idle")
-
-				By("publish after the idle window and expect the event")
-				expectOnly(ctx, chat, u.ID, []*sseclient.Stream{st}, nil)
-			}, SpecTimeout(timeouts.Spec))
-	}
 })
+
+func check(sts []*sseclient.Stream, f func(*sseclient.Stream) string) []problem {
+	out := make([]problem, len(sts))
+	for i, st := range sts {
+		out[i] = problem{st, f(st)}
+	}
+	return out
+}
+
+var eventStream = regexp.MustCompile(`^text/event-stream\s*(;\s*charset=(?i:utf-8)\s*)?$`)
+
+func headerProblem(st *sseclient.Stream) string {
+	h := st.Header
+	switch {
+	case !eventStream.MatchString(h.Get("Content-Type")):
+		return fmt.Sprintf("%s: Content-Type %q, expected text/event-stream",
+			st.Label, h.Get("Content-Type"))
+	case h.Get("Cache-Control") != "no-cache":
+		return fmt.Sprintf("%s: Cache-Control %q, expected no-cache",
+			st.Label, h.Get("Cache-Control"))
+	case h.Get("Content-Encoding") != "":
+		return fmt.Sprintf("%s: Content-Encoding %q: the stream must not be compressed "+
+			"(gzip holds events back)", st.Label, h.Get("Content-Encoding"))
+	// nginx consumes X-Accel-Buffering, so only the direct client sees it.
+	case hopOf(st) == hop.NotifyServer && h.Get("X-Accel-Buffering") != "no":
+		return fmt.Sprintf("%s: X-Accel-Buffering %q, expected no (it switches proxy "+
+			"buffering off for the stream)", st.Label, h.Get("X-Accel-Buffering"))
+	}
+	return ""
+}
+
+func confirmedProblem(st *sseclient.Stream, user int64) string {
+	first := st.Events()[0]
+	var data struct {
+		UserID       *int64  `json:"user_id"`
+		ConnectionID *string `json:"connection_id"`
+	}
+	if err := json.Unmarshal([]byte(first.Data), &data); err != nil {
+		return fmt.Sprintf("%s: connection_confirmed data %q is not JSON", st.Label, first.Data)
+	}
+	if data.UserID == nil || *data.UserID != user {
+		return fmt.Sprintf("%s: connection_confirmed %s, expected user_id %d",
+			st.Label, first.Data, user)
+	}
+	if data.ConnectionID == nil || !uuid.MatchString(*data.ConnectionID) {
+		return fmt.Sprintf("%s: connection_confirmed %s has no UUID connection_id",
+			st.Label, first.Data)
+	}
+	if raw := st.Raw().Events(); len(raw) == 0 || !raw[0].HasRetry {
+		return fmt.Sprintf("%s: connection_confirmed carries no retry: field", st.Label)
+	}
+	return ""
+}
+
+var uuid = regexp.MustCompile(
+	`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// idleProblem runs after the idle window: the stream must still be open and
+// have had at least one comment line in it.
+func idleProblem(st *sseclient.Stream) string {
+	if ended, err := st.Ended(); ended {
+		return fmt.Sprintf("%s: the stream closed while idle (%v): a proxy read timeout "+
+			"shorter than the heartbeat, or no heartbeat", st.Label, err)
+	}
+	if len(st.Raw().Comments()) == 0 {
+		return fmt.Sprintf("%s: no heartbeat comment in %v of idling (interval %v)",
+			st.Label, timeouts.IdleWindow, timeouts.Heartbeat)
+	}
+	return ""
+}

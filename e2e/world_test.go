@@ -89,10 +89,12 @@ var (
 	proxied = []path{viaHTTP, viaTLS}
 )
 
-// streams keeps every stream a spec opened, for evidence when it fails.
+// streams keeps every stream a spec opened, and the path it took, for
+// verdicts and evidence.
 var streams struct {
 	sync.Mutex
 	open []*sseclient.Stream
+	via  map[*sseclient.Stream]path
 }
 
 // connect opens user's stream over p and returns once connection_confirmed
@@ -116,6 +118,10 @@ func (w *world) connect(ctx context.Context, p path, u token.User, who string,
 	Expect(err).NotTo(HaveOccurred(), "waited %v for connection_confirmed", timeouts.Connect)
 	streams.Lock()
 	streams.open = append(streams.open, s)
+	if streams.via == nil {
+		streams.via = map[*sseclient.Stream]path{}
+	}
+	streams.via[s] = p
 	streams.Unlock()
 	DeferCleanup(s.Close)
 	return s

@@ -1,0 +1,87 @@
+package e2e
+
+import (
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/fechatter/notify-e2e/internal/hop"
+	"github.com/fechatter/notify-e2e/internal/sseclient"
+	"github.com/fechatter/notify-e2e/internal/timeouts"
+	"github.com/fechatter/notify-e2e/internal/token"
+)
+
+// burst is how many events the ordering specs publish back to back: enough
+// for a server that fans out concurrently to reorder some.
+const burst = 20
+
+var _ = Describe("Ordering", Label("ordering"), func() {
+	It("keeps publish order for events on one subject", func(ctx SpecContext) {
+		chat, reader, alice := env.id(), env.id(), token.NewUser(env.id(), 1)
+		Expect(env.members.Join(ctx, chat, reader, alice.ID)).To(Succeed())
+		sts := everyPath(ctx, alice, "alice")
+
+		By(fmt.Sprintf("publish %d read receipts back to back", burst))
+		var want []hop.Want
+		for range burst {
+			data := fmt.Sprintf(`{"message_id":%d,"chat_id":%d,"reader_id":%d,`+
+				`"read_at":"2026-12-03T10:00:00+00:00"}`, env.id(), chat, reader)
+			Expect(env.publish(ctx, fmt.Sprintf("fechatter.realtime.chat.%d.read", chat),
+				[]byte(`{"MessageRead":`+data+`}`))).To(Succeed())
+			want = append(want, hop.Want{Name: "MessageRead", Data: data})
+		}
+
+		expectOnly(ctx, chat, alice.ID, sts, want)
+	}, SpecTimeout(timeouts.Spec))
+
+	It("keeps publish order across the subjects of one chat", func(ctx SpecContext) {
+		chat, bob, alice := env.id(), env.id(), token.NewUser(env.id(), 1)
+		Expect(env.members.Join(ctx, chat, bob, alice.ID)).To(Succeed())
+		sts := everyPath(ctx, alice, "alice")
+
+		By("publish messages, typing, receipts and deletions interleaved")
+		var want []hop.Want
+		publish := func(subject, variant, body string) {
+			Expect(env.publish(ctx, fmt.Sprintf("fechatter.realtime.chat.%d%s", chat, subject),
+				[]byte(fmt.Sprintf(`{%q:%s}`, variant, body)))).To(Succeed())
+		}
+		for range burst / 4 {
+			msg := env.id()
+			m := fmt.Sprintf(`{"id":"%d","chat_id":%d,"sender_id":%d,"content":"hi",`+
+				`"files":[],"timestamp":1796292000}`, msg, chat, bob)
+			received := fmt.Sprintf(`{"message":%s,"chat_id":%d,"recipients":[%d,%d]}`,
+				m, chat, bob, alice.ID)
+			typing := fmt.Sprintf(`{"chat_id":%d,"user_id":%d}`, chat, bob)
+			read := fmt.Sprintf(`{"message_id":%d,"chat_id":%d,"reader_id":%d,`+
+				`"read_at":"2026-12-03T10:00:00+00:00"}`, msg, chat, bob)
+			deleted := fmt.Sprintf(`{"message_id":%d,"chat_id":%d,"deleted_by":%d,`+
+				`"deleted_at":"2026-12-03T10:05:00+00:00"}`, msg, chat, bob)
+
+			publish("", "MessageReceived", received)
+			publish(".typing", "TypingStopped", typing)
+			publish(".read", "MessageRead", read)
+			publish(".deleted", "MessageDeleted", deleted)
+			want = append(want,
+				hop.Want{Name: "MessageReceived", Data: received},
+				hop.Want{Name: "NewMessage", Data: m},
+				hop.Want{Name: "TypingStatus", Data: fmt.Sprintf(
+					`{"chat_id":%d,"user_id":%d,"is_typing":false}`, chat, bob)},
+				hop.Want{Name: "MessageRead", Data: read},
+				hop.Want{Name: "MessageDeleted", Data: deleted})
+		}
+
+		expectOnly(ctx, chat, alice.ID, sts, want)
+	}, SpecTimeout(timeouts.Spec))
+})
+
+// everyPath connects u over HTTP and TLS through nginx and straight to
+// notify-server.
+func everyPath(ctx SpecContext, u token.User, who string) []*sseclient.Stream {
+	GinkgoHelper()
+	return []*sseclient.Stream{
+		env.connect(ctx, direct, u, who, ""),
+		env.connect(ctx, viaHTTP, u, who, ""),
+		env.connect(ctx, viaTLS, u, who, ""),
+	}
+}

@@ -1,0 +1,85 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/moby/moby/client"
+
+	"github.com/fechatter/notify-e2e/internal/timeouts"
+)
+
+// A stack started by `make up` outlives the process that started it, so
+// the functions below find it again by its run label alone.
+
+// RunState counts one run's containers, and how many of them are running.
+func RunState(ctx context.Context, run string) (total, running int, err error) {
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer cli.Close()
+	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{
+		All: true, Filters: client.Filters{}.Add("label", LabelRun+"="+run),
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("list the containers of run %s: %w", run, err)
+	}
+	for _, c := range cs.Items {
+		total++
+		if c.State == "running" {
+			running++
+		}
+	}
+	return total, running, nil
+}
+
+// RemoveRun removes one run's containers and network, kept or not, and
+// returns how many it removed. Unlike Reap it touches no other run.
+func RemoveRun(ctx context.Context, run string) (removed int, err error) {
+	if run == "" {
+		return 0, errors.New("no run id given")
+	}
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer cli.Close()
+	only := client.Filters{}.Add("label", LabelRun+"="+run)
+
+	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: only})
+	if err != nil {
+		return 0, fmt.Errorf("list the containers of run %s: %w", run, err)
+	}
+	var errs []error
+	for _, c := range cs.Items {
+		_, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{
+			Force: true, RemoveVolumes: true,
+		})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed++
+	}
+	// The network goes last: Docker refuses to remove one with containers.
+	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: only})
+	if err != nil {
+		return removed, errors.Join(append(errs, err)...)
+	}
+	for _, n := range ns.Items {
+		if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed++
+	}
+	return removed, errors.Join(errs...)
+}
+
+// NotifyConfig renders notify.yml as Start does, for a stack started some
+// other way (docker compose) that must configure notify-server the same.
+func NotifyConfig(root string, publicKeyPEM []byte) ([]byte, error) {
+	return notifyConfig(root, publicKeyPEM, timeouts.Heartbeat)
+}
