@@ -61,9 +61,9 @@ func expectDelivery(ctx context.Context, f fixtures.Fixture, role string, p path
 	By("seed the chat members")
 	seedMembers(ctx, f, ids)
 
-	By("connect " + role + " through nginx and straight to notify-server")
-	viaProxy := env.connect(ctx, p, user, role, "")
+	By("connect " + role + " straight to notify-server and through nginx")
 	viaDirect := env.connect(ctx, direct, user, role, "")
+	viaProxy := env.connect(ctx, p, user, role, "")
 
 	By("publish the " + f.Variant)
 	var obs hop.Observation
@@ -113,16 +113,17 @@ func userIDs(ids map[string]int64, roles []string) []int64 {
 
 // streamProblem is the first thing wrong with one stream: what it
 // delivered, whether the sentinel came, then ids and framing.
-func streamProblem(st *sseclient.Stream, diff string, sentinelErr error) string {
+func streamProblem(st *sseclient.Stream, diff hop.Problem, sentinelErr error) hop.Problem {
 	switch {
-	case diff != "" && sentinelErr != nil:
-		return diff + "; " + sentinelErr.Error()
-	case diff != "":
+	case !diff.OK() && sentinelErr != nil:
+		diff.Text += "; " + sentinelErr.Error()
+		return diff
+	case !diff.OK():
 		return diff
 	case sentinelErr != nil:
-		return sentinelErr.Error()
+		return hop.Problem{Kind: hop.Missing, Text: sentinelErr.Error()}
 	}
-	if p := idProblem(st); p != "" {
+	if p := idProblem(st); !p.OK() {
 		return p
 	}
 	return framingProblem(st)

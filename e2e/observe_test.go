@@ -80,21 +80,23 @@ func (s sentinel) upTo(ctx context.Context, st *sseclient.Stream) ([]hop.Got, ti
 
 // idProblem checks the ids of the events a stream decoded: every routed
 // event carries its own id, and ids increase.
-func idProblem(st *sseclient.Stream) string {
+func idProblem(st *sseclient.Stream) hop.Problem {
 	var prev string
 	for _, e := range st.Raw().Events() {
 		if e.Name == "connection_confirmed" || e.Name == "resync" {
 			continue
 		}
 		if !e.HasID {
-			return fmt.Sprintf("%s: `%s` has no id: line (bytes %q)", st.Label, e.Name, e.Raw)
+			return hop.Problemf(hop.BadIDs, "%s: `%s` has no id: line (bytes %q)",
+				st.Label, e.Name, e.Raw)
 		}
 		if prev != "" && !idAfter(e.ID, prev) {
-			return fmt.Sprintf("%s: id %q follows id %q; ids must increase", st.Label, e.ID, prev)
+			return hop.Problemf(hop.BadIDs, "%s: id %q follows id %q; ids must increase",
+				st.Label, e.ID, prev)
 		}
 		prev = e.ID
 	}
-	return ""
+	return hop.Problem{}
 }
 
 // idAfter orders opaque ids: numbers by value, anything else by length then
@@ -112,12 +114,13 @@ func idAfter(a, b string) bool {
 }
 
 // framingProblem quotes the first bytes a browser would read differently.
-func framingProblem(st *sseclient.Stream) string {
+func framingProblem(st *sseclient.Stream) hop.Problem {
 	vs := st.Raw().Violations()
 	if len(vs) == 0 {
-		return ""
+		return hop.Problem{}
 	}
-	return fmt.Sprintf("%s: framing a browser reads differently: %v", st.Label, vs[0])
+	return hop.Problemf(hop.Framing, "%s: framing a browser reads differently: %v",
+		st.Label, vs[0])
 }
 
 // bunched says whether the last n events came in one read of the stream,
@@ -159,10 +162,10 @@ func expectOnly(ctx context.Context, chat, user int64, sts []*sseclient.Stream,
 	expectClean(found)
 }
 
-// problem is what a check found wrong on one stream ("" for nothing).
+// problem is what a check found wrong on one stream.
 type problem struct {
-	st   *sseclient.Stream
-	text string
+	st *sseclient.Stream
+	hop.Problem
 }
 
 // expectClean fails with the verdict of the first hop that shows a
@@ -172,12 +175,16 @@ func expectClean(found []problem) {
 	GinkgoHelper()
 	var v hop.Verdict
 	for _, f := range found {
-		if f.text == "" {
+		if f.OK() {
 			continue
 		}
 		h := hopOf(f.st)
+		if h == hop.Nginx && f.Kind.ServerMade() {
+			h = hop.NotifyServer
+			f.Text += hop.ServerMadeNote
+		}
 		if v.Hop == hop.None || (h == hop.NotifyServer && v.Hop == hop.Nginx) {
-			v = hop.Verdict{Hop: h, Cause: f.text}
+			v = hop.Verdict{Hop: h, Cause: f.Text}
 		}
 	}
 	if v.Hop == hop.Nginx && slices.ContainsFunc(found, func(f problem) bool {

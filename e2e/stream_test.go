@@ -34,7 +34,7 @@ var _ = Describe("The event stream", Label("stream"), func() {
 					env.connect(ctx, direct, u, "user", ""), env.connect(ctx, p, u, "user", ""),
 				}
 
-				expectClean(check(sts, func(st *sseclient.Stream) string {
+				expectClean(check(sts, func(st *sseclient.Stream) hop.Problem {
 					return confirmedProblem(st, u.ID)
 				}))
 			}, SpecTimeout(timeouts.Spec))
@@ -70,7 +70,7 @@ var _ = Describe("The event stream", Label("stream"), func() {
 	}
 })
 
-func check(sts []*sseclient.Stream, f func(*sseclient.Stream) string) []problem {
+func check(sts []*sseclient.Stream, f func(*sseclient.Stream) hop.Problem) []problem {
 	out := make([]problem, len(sts))
 	for i, st := range sts {
 		out[i] = problem{st, f(st)}
@@ -80,47 +80,47 @@ func check(sts []*sseclient.Stream, f func(*sseclient.Stream) string) []problem 
 
 var eventStream = regexp.MustCompile(`^text/event-stream\s*(;\s*charset=(?i:utf-8)\s*)?$`)
 
-func headerProblem(st *sseclient.Stream) string {
+func headerProblem(st *sseclient.Stream) hop.Problem {
 	h := st.Header
 	switch {
 	case !eventStream.MatchString(h.Get("Content-Type")):
-		return fmt.Sprintf("%s: Content-Type %q, expected text/event-stream",
+		return hop.Problemf(hop.Headers, "%s: Content-Type %q, expected text/event-stream",
 			st.Label, h.Get("Content-Type"))
 	case h.Get("Cache-Control") != "no-cache":
-		return fmt.Sprintf("%s: Cache-Control %q, expected no-cache",
+		return hop.Problemf(hop.Headers, "%s: Cache-Control %q, expected no-cache",
 			st.Label, h.Get("Cache-Control"))
 	case h.Get("Content-Encoding") != "":
-		return fmt.Sprintf("%s: Content-Encoding %q: the stream must not be compressed "+
+		return hop.Problemf(hop.Headers, "%s: Content-Encoding %q: the stream must not be compressed "+
 			"(gzip holds events back)", st.Label, h.Get("Content-Encoding"))
 	// nginx consumes X-Accel-Buffering, so only the direct client sees it.
 	case hopOf(st) == hop.NotifyServer && h.Get("X-Accel-Buffering") != "no":
-		return fmt.Sprintf("%s: X-Accel-Buffering %q, expected no (it switches proxy "+
+		return hop.Problemf(hop.Headers, "%s: X-Accel-Buffering %q, expected no (it switches proxy "+
 			"buffering off for the stream)", st.Label, h.Get("X-Accel-Buffering"))
 	}
-	return ""
+	return hop.Problem{}
 }
 
-func confirmedProblem(st *sseclient.Stream, user int64) string {
+func confirmedProblem(st *sseclient.Stream, user int64) hop.Problem {
 	first := st.Events()[0]
 	var data struct {
 		UserID       *int64  `json:"user_id"`
 		ConnectionID *string `json:"connection_id"`
 	}
 	if err := json.Unmarshal([]byte(first.Data), &data); err != nil {
-		return fmt.Sprintf("%s: connection_confirmed data %q is not JSON", st.Label, first.Data)
+		return hop.Problemf(hop.Payload, "%s: connection_confirmed data %q is not JSON", st.Label, first.Data)
 	}
 	if data.UserID == nil || *data.UserID != user {
-		return fmt.Sprintf("%s: connection_confirmed %s, expected user_id %d",
+		return hop.Problemf(hop.Payload, "%s: connection_confirmed %s, expected user_id %d",
 			st.Label, first.Data, user)
 	}
 	if data.ConnectionID == nil || !uuid.MatchString(*data.ConnectionID) {
-		return fmt.Sprintf("%s: connection_confirmed %s has no UUID connection_id",
+		return hop.Problemf(hop.Payload, "%s: connection_confirmed %s has no UUID connection_id",
 			st.Label, first.Data)
 	}
 	if raw := st.Raw().Events(); len(raw) == 0 || !raw[0].HasRetry {
-		return fmt.Sprintf("%s: connection_confirmed carries no retry: field", st.Label)
+		return hop.Problemf(hop.Payload, "%s: connection_confirmed carries no retry: field", st.Label)
 	}
-	return ""
+	return hop.Problem{}
 }
 
 var uuid = regexp.MustCompile(
@@ -128,14 +128,14 @@ var uuid = regexp.MustCompile(
 
 // idleProblem runs after the idle window: the stream must still be open and
 // have had at least one comment line in it.
-func idleProblem(st *sseclient.Stream) string {
+func idleProblem(st *sseclient.Stream) hop.Problem {
 	if ended, err := st.Ended(); ended {
-		return fmt.Sprintf("%s: the stream closed while idle (%v): a proxy read timeout "+
+		return hop.Problemf(hop.Closed, "%s: the stream closed while idle (%v): a proxy read timeout "+
 			"shorter than the heartbeat, or no heartbeat", st.Label, err)
 	}
 	if len(st.Raw().Comments()) == 0 {
-		return fmt.Sprintf("%s: no heartbeat comment in %v of idling (interval %v)",
+		return hop.Problemf(hop.Missing, "%s: no heartbeat comment in %v of idling (interval %v)",
 			st.Label, timeouts.IdleWindow, timeouts.Heartbeat)
 	}
-	return ""
+	return hop.Problem{}
 }

@@ -17,12 +17,12 @@ var _ = Describe("A user with several tabs", Label("tabs"), func() {
 		chat, reader, u := env.id(), env.id(), token.NewUser(env.id(), 1)
 		Expect(env.members.Join(ctx, chat, reader, u.ID)).To(Succeed())
 
-		By("open four tabs: two over HTTP, one over TLS, one straight to notify-server")
+		By("open four tabs: one straight to notify-server, two over HTTP, one over TLS")
 		tabs := []*sseclient.Stream{
-			env.connect(ctx, viaHTTP, u, "tab 1", ""),
+			env.connect(ctx, direct, u, "tab 1", ""),
 			env.connect(ctx, viaHTTP, u, "tab 2", ""),
-			env.connect(ctx, viaTLS, u, "tab 3", ""),
-			env.connect(ctx, direct, u, "tab 4", ""),
+			env.connect(ctx, viaHTTP, u, "tab 3", ""),
+			env.connect(ctx, viaTLS, u, "tab 4", ""),
 		}
 
 		By("publish a read receipt by another member")

@@ -9,10 +9,10 @@ import (
 	"sync/atomic"
 
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/fechatter/notify-e2e/internal/bus"
 	"github.com/fechatter/notify-e2e/internal/certs"
+	"github.com/fechatter/notify-e2e/internal/hop"
 	"github.com/fechatter/notify-e2e/internal/members"
 	"github.com/fechatter/notify-e2e/internal/sseclient"
 	"github.com/fechatter/notify-e2e/internal/timeouts"
@@ -115,7 +115,17 @@ func (w *world) connect(ctx context.Context, p path, u token.User, who string,
 	cctx, cancel := context.WithTimeout(ctx, timeouts.Connect)
 	defer cancel()
 	s, err := sseclient.Open(cctx, o)
-	Expect(err).NotTo(HaveOccurred(), "waited %v for connection_confirmed", timeouts.Connect)
+	if err != nil {
+		// Specs connect straight to notify-server first, so a failure
+		// through nginx means notify-server accepted the same user.
+		at := hop.Nginx
+		if p.name == direct.name {
+			at = hop.NotifyServer
+		}
+		v := hop.Verdict{Hop: at, Cause: fmt.Sprintf("waited %v for connection_confirmed: %v",
+			timeouts.Connect, err)}
+		Fail(v.String())
+	}
 	streams.Lock()
 	streams.open = append(streams.open, s)
 	if streams.via == nil {

@@ -37,10 +37,50 @@ type Got struct {
 	At   time.Time
 }
 
+// Kind sorts problems by what could have caused them.
+type Kind string
+
+const (
+	Missing    Kind = "missing"
+	Unexpected Kind = "unexpected"
+	Renamed    Kind = "renamed"
+	Payload    Kind = "payload"
+	Reordered  Kind = "reordered"
+	Duplicated Kind = "duplicated"
+	BadIDs     Kind = "ids"
+	Framing    Kind = "framing"
+	Headers    Kind = "headers"
+	Closed     Kind = "closed"
+)
+
+// ServerMade says a proxy that passes bytes through cannot produce this
+// kind of problem: it neither renames, rewrites, reorders nor copies
+// events. Seen only through nginx, it still comes from notify-server.
+func (k Kind) ServerMade() bool {
+	switch k {
+	case Renamed, Payload, Reordered, Duplicated, BadIDs:
+		return true
+	}
+	return false
+}
+
+// Problem is the first thing wrong with what one client received.
+type Problem struct {
+	Kind Kind
+	Text string
+}
+
+// OK says nothing is wrong.
+func (p Problem) OK() bool { return p.Kind == "" }
+
+func Problemf(k Kind, format string, args ...any) Problem {
+	return Problem{Kind: k, Text: fmt.Sprintf(format, args...)}
+}
+
 // Diff compares what a client received with what it should have, in order,
-// and returns the first problem in words, or "" when they match. user names
-// the receiver in messages ("user 7 (alice)").
-func Diff(want []Want, got []Got, user string) string {
+// and returns the first problem, or the zero Problem when they match. user
+// names the receiver in messages ("user 7 (alice)").
+func Diff(want []Want, got []Got, user string) Problem {
 	if len(got) == len(want) {
 		ok := true
 		for i := range want {
@@ -50,23 +90,23 @@ func Diff(want []Want, got []Got, user string) string {
 			}
 		}
 		if ok {
-			return ""
+			return Problem{}
 		}
 	}
 	if len(want) == 0 {
 		g := got[0]
-		return fmt.Sprintf("%s received `%s` %s but must receive nothing from this event",
-			user, g.Name, g.Data)
+		return Problemf(Unexpected,
+			"%s received `%s` %s but must receive nothing from this event", user, g.Name, g.Data)
 	}
 	if len(got) == 0 {
-		return fmt.Sprintf("%s received nothing; expected %s", user, names(want))
+		return Problemf(Missing, "%s received nothing; expected %s", user, names(want))
 	}
 
 	// Same events, other order.
 	if len(got) == len(want) && sameMultiset(want, got) {
 		for i := range want {
 			if got[i].Name != want[i].Name || !sameJSON(got[i].Data, want[i].Data) {
-				return fmt.Sprintf("out of order for %s: `%s` %s arrived where `%s` %s was "+
+				return Problemf(Reordered, "out of order for %s: `%s` %s arrived where `%s` %s was "+
 					"expected (received %s)", user, got[i].Name, got[i].Data,
 					want[i].Name, want[i].Data, gotNames(got))
 			}
@@ -84,25 +124,25 @@ func Diff(want []Want, got []Got, user string) string {
 		}
 		// The same name with another payload, or another name altogether.
 		if i := slices.IndexFunc(remaining, func(g Got) bool { return g.Name == w.Name }); i >= 0 {
-			return fmt.Sprintf("`%s` for %s has the wrong payload: expected %s, got %s",
+			return Problemf(Payload, "`%s` for %s has the wrong payload: expected %s, got %s",
 				w.Name, user, w.Data, remaining[i].Data)
 		}
 		if i := slices.IndexFunc(remaining, func(g Got) bool {
 			return !slices.ContainsFunc(want, func(w Want) bool { return w.Name == g.Name })
 		}); i >= 0 {
-			return fmt.Sprintf("event name `%s`, expected `%s` (for %s; data %s)",
+			return Problemf(Renamed, "event name `%s`, expected `%s` (for %s; data %s)",
 				remaining[i].Name, w.Name, user, remaining[i].Data)
 		}
-		return fmt.Sprintf("`%s` never reached %s (received %s)", w.Name, user, gotNames(got))
+		return Problemf(Missing, "`%s` never reached %s (received %s)", w.Name, user, gotNames(got))
 	}
 	g := remaining[0]
 	if slices.ContainsFunc(want, func(w Want) bool {
 		return w.Name == g.Name && sameJSON(w.Data, g.Data)
 	}) {
-		return fmt.Sprintf("`%s` reached %s more than once (received %s)",
+		return Problemf(Duplicated, "`%s` reached %s more than once (received %s)",
 			g.Name, user, gotNames(got))
 	}
-	return fmt.Sprintf("%s received an unexpected `%s` %s", user, g.Name, g.Data)
+	return Problemf(Unexpected, "%s received an unexpected `%s` %s", user, g.Name, g.Data)
 }
 
 // Observation is what the observers recorded for one expectation.
@@ -110,9 +150,9 @@ type Observation struct {
 	PublishErr error
 	// TapSaw says the NATS tap saw the published message.
 	TapSaw bool
-	// Direct and Proxied are Diff's verdicts for the client straight to
-	// notify-server and the client through nginx ("" = as expected).
-	Direct, Proxied string
+	// Direct and Proxied are what is wrong with the client straight to
+	// notify-server and the client through nginx.
+	Direct, Proxied Problem
 	// Late is how much later than the direct client the client through
 	// nginx got its events; Bunched says they arrived in one read.
 	Late    time.Duration
@@ -145,17 +185,19 @@ func Judge(o Observation, streamBound time.Duration) Verdict {
 		return Verdict{Publish, o.PublishErr.Error()}
 	case !o.TapSaw:
 		return Verdict{NATS, "the NATS tap on fechatter.realtime.> never saw the message"}
-	case o.Direct != "":
-		return Verdict{NotifyServer, o.Direct + directContext(o.Direct)}
+	case !o.Direct.OK():
+		return Verdict{NotifyServer, o.Direct.Text + directContext(o.Direct)}
+	case o.Proxied.Kind.ServerMade():
+		return Verdict{NotifyServer, o.Proxied.Text + ServerMadeNote}
 	case o.Encoding != "":
 		return Verdict{Nginx, fmt.Sprintf("the stream through nginx is compressed "+
 			"(Content-Encoding: %s): gzip on text/event-stream", o.Encoding)}
 	case o.Stalled:
 		return Verdict{Nginx, "nothing arrived through nginx while the direct client " +
 			"streamed: the proxy holds the stream back (proxy_buffering, proxy_cache or " +
-			"an HTTP/1.0 upstream); " + o.Proxied}
-	case o.Proxied != "":
-		return Verdict{Nginx, o.Proxied + "; the direct client got it as expected"}
+			"an HTTP/1.0 upstream); " + o.Proxied.Text}
+	case !o.Proxied.OK():
+		return Verdict{Nginx, o.Proxied.Text + "; the direct client got it as expected"}
 	case o.Late > streamBound:
 		how := "late"
 		if o.Bunched {
@@ -167,8 +209,13 @@ func Judge(o Observation, streamBound time.Duration) Verdict {
 	return Verdict{}
 }
 
-func directContext(cause string) string {
-	if strings.Contains(cause, "received nothing") {
+// ServerMadeNote explains a verdict against notify-server from a problem
+// seen only through nginx.
+const ServerMadeNote = " (seen through nginx only, but a proxy passes events through " +
+	"unchanged, in order and once: this comes from notify-server)"
+
+func directContext(p Problem) string {
+	if p.Kind == Missing {
 		return "; the NATS tap saw it, the direct client did not: notify-server did not route it"
 	}
 	return ""
