@@ -14,13 +14,13 @@ NOTIFYCTL := bin/notifyctl
 GINKGO    := $(GO) tool ginkgo --timeout=25m --poll-progress-after=60s \
              --output-dir=$(ARTIFACTS) --junit-report=junit.xml --json-report=report.json
 
-.PHONY: e2e test unit vet images clean notifyctl
+.PHONY: e2e test unit vet images clean notifyctl selfcheck up down
 
 e2e: notifyctl
 	@$(NOTIFYCTL) preflight
 	$(GINKGO) $(GINKGO_FLAGS) ./e2e
 
-test: vet unit e2e
+test: vet unit e2e selfcheck
 
 vet:
 	$(GO) vet ./...
@@ -36,3 +36,17 @@ clean: notifyctl
 
 notifyctl:
 	@$(GO) build -o $(NOTIFYCTL) ./cmd/notifyctl
+
+# Working by hand: start the stack the suite starts and leave it running (it
+# prints its addresses, tokens and example commands), then remove it.
+up: notifyctl
+	@$(NOTIFYCTL) preflight
+	@$(NOTIFYCTL) up
+
+down: notifyctl
+	@$(NOTIFYCTL) down
+
+# Runs the suite against the good stack five times and against every fault
+# in faults/catalogue.yaml; fails unless every fault is caught at its hop.
+selfcheck:
+	$(GO) run ./cmd/selfcheck

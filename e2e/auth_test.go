@@ -41,10 +41,10 @@ var _ = Describe("Authentication", Label("auth"), func() {
 				By("present a token that is " + bad.Name)
 				v := hop.Verdict{}
 				if got := refusal(direct.base(env), bad.Token); got != "" {
-					v = hop.Verdict{Hop: hop.NotifyServer, Cause: "a " + bad.Name +
+					v = hop.Verdict{Hop: hop.NotifyServer, Cause: "the " + bad.Name +
 						" token was answered with " + got}
 				} else if got := refusal(p.base(env), bad.Token); got != "" {
-					v = hop.Verdict{Hop: hop.Nginx, Cause: "a " + bad.Name +
+					v = hop.Verdict{Hop: hop.Nginx, Cause: "the " + bad.Name +
 						" token was answered with " + got + " (notify-server refused it)"}
 				}
 				Expect(v.Hop).To(Equal(hop.None), v.String())

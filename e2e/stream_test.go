@@ -47,10 +47,16 @@ var _ = Describe("The event stream", Label("stream"), func() {
 						env.connect(ctx, p, u, "user", ""),
 					}
 
+					// Waits end early on what idleProblem then reports, so
+					// their own failures are not the spec's.
+					By("wait for a heartbeat straight from notify-server")
+					_ = InterceptGomegaFailure(func() {
+						Eventually(func() int { return len(sts[0].Raw().Comments()) }).
+							WithTimeout(timeouts.IdleWindow).Should(BeNumerically(">", 0))
+					})
+
 					By(fmt.Sprintf("stay idle for %v, longer than a proxy read timeout "+
 						"that heartbeats do not reset", timeouts.IdleWindow))
-					// A stream that closes ends the wait early; idleProblem
-					// then says which one and why.
 					_ = InterceptGomegaFailure(func() {
 						Consistently(func() bool {
 							for _, st := range sts {

@@ -92,8 +92,16 @@ func Open(ctx context.Context, o Options) (*Stream, error) {
 	c.Connection = &http.Client{Transport: &tee{
 		rt:  &http.Transport{TLSClientConfig: o.TLS, DisableCompression: true},
 		rec: s.raw,
-		hdr: func(h http.Header) { s.Header = h },
+		hdr: func(h http.Header) {
+			s.mu.Lock()
+			s.Header = h
+			s.mu.Unlock()
+		},
 	}}
+	// Ask for compression as a browser does: a proxy that gzips the stream
+	// only shows it to clients that accept gzip. DisableCompression keeps
+	// the bytes as they came, so the recorder sees what a browser would.
+	c.Headers["Accept-Encoding"] = "gzip, deflate, br"
 	if o.LastEventID != "" {
 		c.Headers["Last-Event-ID"] = o.LastEventID
 	}
@@ -117,7 +125,7 @@ func Open(ctx context.Context, o Options) (*Stream, error) {
 	_, err = s.WaitFor(ctx, func(evs []Event) bool { return len(evs) > 0 })
 	if err != nil {
 		s.Close()
-		return nil, fmt.Errorf("%s: no connection_confirmed: %w", o.Label, err)
+		return nil, fmt.Errorf("%s: no connection_confirmed: %w%s", o.Label, err, s.seen())
 	}
 	if first := s.Events()[0]; first.Name != "connection_confirmed" {
 		s.Close()
@@ -125,6 +133,24 @@ func Open(ctx context.Context, o Options) (*Stream, error) {
 			o.Label, first.Name)
 	}
 	return s, nil
+}
+
+// seen describes what did arrive, for a stream that never confirmed.
+func (s *Stream) seen() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Header == nil {
+		return " (no response headers either)"
+	}
+	msg := fmt.Sprintf(" (headers arrived: Content-Type %q", s.Header.Get("Content-Type"))
+	if enc := s.Header.Get("Content-Encoding"); enc != "" {
+		msg += fmt.Sprintf(", Content-Encoding %q: compressed, so held back", enc)
+	}
+	n := 0
+	for _, c := range s.raw.Chunks() {
+		n += len(c.Bytes)
+	}
+	return msg + fmt.Sprintf("; %d bytes of body)", n)
 }
 
 func (s *Stream) accept(m *sse.Event) {

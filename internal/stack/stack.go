@@ -92,6 +92,18 @@ func init() {
 	// testcontainers logs every step to stderr; the suite reports its own
 	// progress and keeps a green run quiet.
 	tclog.SetDefault(tclog.NewNoopLogger())
+	// The reaper's image cannot be pulled here (the suite reaps by label
+	// instead), and without the override testcontainers may dial an address
+	// outside this machine. Set before testcontainers reads its settings, so
+	// a plain `go test ./e2e` works as `make e2e` does.
+	for k, v := range map[string]string{
+		"TESTCONTAINERS_RYUK_DISABLED": "true",
+		"TESTCONTAINERS_HOST_OVERRIDE": "127.0.0.1",
+	} {
+		if _, set := os.LookupEnv(k); !set {
+			os.Setenv(k, v)
+		}
+	}
 }
 
 // Start brings the stack up. On error, whatever was started is removed
@@ -104,14 +116,15 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		o.Replicas = 1
 	}
 	run := newRunID()
-	s = &Stack{opts: o}
-	s.Run = run
+	st := &Stack{opts: o}
+	st.Run = run
 	defer func() {
 		if err != nil {
-			s.Terminate(context.WithoutCancel(ctx))
+			st.Terminate(context.WithoutCancel(ctx))
 			s = nil
 		}
 	}()
+	s = st
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, err
 	}
