@@ -38,6 +38,11 @@ var _ = AfterEach(func(ctx SpecContext) {
 		GinkgoWriter.Printf("could not write all evidence to %s: %v\n", dir, err)
 	}
 	AddReportEntry("evidence", dir)
+	// The timeline's end goes into the report itself (JSON and JUnit), so a
+	// red CI run can be read without fetching the artifacts.
+	if tl, err := os.ReadFile(filepath.Join(dir, "timeline.txt")); err == nil {
+		AddReportEntry("timeline (last lines)", lastLines(string(tl), 60))
+	}
 }, NodeTimeout(time.Minute))
 
 type line struct {
@@ -134,4 +139,12 @@ func slug(s string) string {
 		s = s[:120]
 	}
 	return s
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }

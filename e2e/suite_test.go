@@ -44,6 +44,9 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 		GinkgoWriter.Printf("removed %d leftovers of earlier runs (errors: %v)\n", n, err)
 	}
 
+	// Evidence describes one run; an old run's would mislead.
+	Expect(os.RemoveAll(filepath.Join(set.Artifacts, "failures"))).To(Succeed())
+
 	By("build the images that are missing")
 	imgs, err := resolveImages(ctx, set)
 	Expect(err).NotTo(HaveOccurred())

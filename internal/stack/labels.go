@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/moby/moby/client"
@@ -35,14 +36,16 @@ var ErrNoDocker = errors.New("Docker engine not reachable")
 
 func dockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v; start it (service docker start) or set DOCKER_HOST",
-			ErrNoDocker, err)
+	if err == nil {
+		if _, err = cli.Ping(ctx, client.PingOptions{}); err != nil {
+			cli.Close()
+		}
 	}
-	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
-		cli.Close()
-		return nil, fmt.Errorf("%w: %v; start it (service docker start) or set DOCKER_HOST",
-			ErrNoDocker, err)
+	if err != nil {
+		// One line, whatever the client library wrapped inside.
+		reason := strings.Join(strings.Fields(err.Error()), " ")
+		return nil, fmt.Errorf("%w (%s); start it (service docker start) or set DOCKER_HOST",
+			ErrNoDocker, reason)
 	}
 	return cli, nil
 }
