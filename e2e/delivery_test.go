@@ -89,7 +89,7 @@ func expectDelivery(ctx context.Context, f fixtures.Fixture, role string, p path
 	}
 
 	v := hop.Judge(obs, timeouts.Streaming)
-	Expect(v.Hop).To(Equal(hop.None), "%s\n(waited up to %v per event)", v, timeouts.Delivery)
+	expectDelivered(v, fmt.Sprintf("waited up to %v per event", timeouts.Delivery))
 }
 
 func seedMembers(ctx context.Context, f fixtures.Fixture, ids map[string]int64) {

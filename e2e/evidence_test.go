@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -83,7 +84,7 @@ func writeEvidence(ctx context.Context, dir string) error {
 			continue
 		}
 		fmt.Fprintf(&tap, "%s %s %s\n", m.At.Format(time.RFC3339Nano), m.Subject, m.Data)
-		timeline = append(timeline, line{m.At, "nats tap", m.Subject + " " + string(m.Data)})
+		timeline = append(timeline, line{m.At, "nats tap", m.Subject + " " + oneLine(m.Data)})
 	}
 	note(write("nats-tap.log", tap.Bytes()))
 
@@ -147,4 +148,14 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// oneLine keeps a published body on one timeline line: compacted when it is
+// JSON, quoted when it is not.
+func oneLine(b []byte) string {
+	var out bytes.Buffer
+	if json.Compact(&out, b) == nil {
+		return out.String()
+	}
+	return fmt.Sprintf("%q", b)
 }
