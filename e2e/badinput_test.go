@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -29,12 +28,9 @@ var _ = Describe("Bad input on NATS", Label("badinput"), func() {
 				[]byte(strings.ReplaceAll(body, "CHAT", c)))).To(Succeed())
 
 			By("publish a valid read receipt after it")
-			read := fmt.Sprintf(`{"message_id":%d,"chat_id":%d,"reader_id":%d,`+
-				`"read_at":"2026-12-03T10:00:00+00:00"}`, env.id(), chat, reader)
-			Expect(env.publish(ctx, fmt.Sprintf("fechatter.realtime.chat.%d.read", chat),
-				[]byte(`{"MessageRead":`+read+`}`))).To(Succeed())
+			read := publishRead(ctx, chat, env.id(), reader)
 
-			expectOnly(ctx, chat, alice.ID, sts, []hop.Want{{Name: "MessageRead", Data: read}})
+			expectOnly(ctx, chat, alice.ID, sts, []hop.Want{read})
 		},
 		Entry("a body that is not JSON", "fechatter.realtime.chat.CHAT.read",
 			`MessageRead chat=CHAT (not JSON)`, within),

@@ -25,11 +25,7 @@ var _ = Describe("Ordering", Label("ordering"), func() {
 		By(fmt.Sprintf("publish %d read receipts back to back", burst))
 		var want []hop.Want
 		for range burst {
-			data := fmt.Sprintf(`{"message_id":%d,"chat_id":%d,"reader_id":%d,`+
-				`"read_at":"2026-12-03T10:00:00+00:00"}`, env.id(), chat, reader)
-			Expect(env.publish(ctx, fmt.Sprintf("fechatter.realtime.chat.%d.read", chat),
-				[]byte(`{"MessageRead":`+data+`}`))).To(Succeed())
-			want = append(want, hop.Want{Name: "MessageRead", Data: data})
+			want = append(want, publishRead(ctx, chat, env.id(), reader))
 		}
 
 		expectOnly(ctx, chat, alice.ID, sts, want)
@@ -42,10 +38,6 @@ var _ = Describe("Ordering", Label("ordering"), func() {
 
 		By("publish messages, typing, receipts and deletions interleaved")
 		var want []hop.Want
-		publish := func(subject, variant, body string) {
-			Expect(env.publish(ctx, fmt.Sprintf("fechatter.realtime.chat.%d%s", chat, subject),
-				[]byte(fmt.Sprintf(`{%q:%s}`, variant, body)))).To(Succeed())
-		}
 		for range burst / 4 {
 			msg := env.id()
 			m := fmt.Sprintf(`{"id":"%d","chat_id":%d,"sender_id":%d,"content":"hi",`+
@@ -53,21 +45,19 @@ var _ = Describe("Ordering", Label("ordering"), func() {
 			received := fmt.Sprintf(`{"message":%s,"chat_id":%d,"recipients":[%d,%d]}`,
 				m, chat, bob, alice.ID)
 			typing := fmt.Sprintf(`{"chat_id":%d,"user_id":%d}`, chat, bob)
-			read := fmt.Sprintf(`{"message_id":%d,"chat_id":%d,"reader_id":%d,`+
-				`"read_at":"2026-12-03T10:00:00+00:00"}`, msg, chat, bob)
 			deleted := fmt.Sprintf(`{"message_id":%d,"chat_id":%d,"deleted_by":%d,`+
 				`"deleted_at":"2026-12-03T10:05:00+00:00"}`, msg, chat, bob)
 
-			publish("", "MessageReceived", received)
-			publish(".typing", "TypingStopped", typing)
-			publish(".read", "MessageRead", read)
-			publish(".deleted", "MessageDeleted", deleted)
+			publishVariant(ctx, chat, "", "MessageReceived", received)
+			publishVariant(ctx, chat, ".typing", "TypingStopped", typing)
+			read := publishRead(ctx, chat, msg, bob)
+			publishVariant(ctx, chat, ".deleted", "MessageDeleted", deleted)
 			want = append(want,
 				hop.Want{Name: "MessageReceived", Data: received},
 				hop.Want{Name: "NewMessage", Data: m},
 				hop.Want{Name: "TypingStatus", Data: fmt.Sprintf(
 					`{"chat_id":%d,"user_id":%d,"is_typing":false}`, chat, bob)},
-				hop.Want{Name: "MessageRead", Data: read},
+				read,
 				hop.Want{Name: "MessageDeleted", Data: deleted})
 		}
 

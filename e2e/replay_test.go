@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"fmt"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -17,13 +15,7 @@ var _ = Describe("Reconnecting with Last-Event-ID", Label("replay"), func() {
 		It("replays the missed events in order over "+p.label+", then live ones",
 			Label(p.label), func(ctx SpecContext) {
 				chat, u := env.id(), token.NewUser(env.id(), 1)
-				unread := func() hop.Want {
-					data := fmt.Sprintf(`{"message_id":%d,"chat_id":%d,"user_id":%d}`,
-						env.id(), chat, u.ID)
-					Expect(env.publish(ctx, fmt.Sprintf("fechatter.realtime.chat.%d.unread",
-						chat), []byte(`{"MessageUnread":`+data+`}`))).To(Succeed())
-					return hop.Want{Name: "MessageUnread", Data: data}
-				}
+				unread := func() hop.Want { return publishUnread(ctx, chat, u.ID) }
 
 				By("receive three events on a first pair of connections")
 				first := []*sseclient.Stream{

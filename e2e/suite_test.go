@@ -17,6 +17,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/fechatter/notify-e2e/internal/images"
+	"github.com/fechatter/notify-e2e/internal/project"
 	"github.com/fechatter/notify-e2e/internal/settings"
 	"github.com/fechatter/notify-e2e/internal/stack"
 	"github.com/fechatter/notify-e2e/internal/timeouts"
@@ -145,18 +146,9 @@ Remove it with: make clean
 }
 
 func mustModuleRoot() string {
-	dir, err := os.Getwd()
+	dir, err := project.Root()
 	if err != nil {
 		panic(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			panic("no go.mod above the working directory")
-		}
-		dir = parent
-	}
+	return dir
 }

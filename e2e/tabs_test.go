@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"fmt"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -26,11 +24,8 @@ var _ = Describe("A user with several tabs", Label("tabs"), func() {
 		}
 
 		By("publish a read receipt by another member")
-		read := fmt.Sprintf(`{"message_id":%d,"chat_id":%d,"reader_id":%d,`+
-			`"read_at":"2026-12-03T10:00:00+00:00"}`, env.id(), chat, reader)
-		Expect(env.publish(ctx, fmt.Sprintf("fechatter.realtime.chat.%d.read", chat),
-			[]byte(`{"MessageRead":`+read+`}`))).To(Succeed())
+		read := publishRead(ctx, chat, env.id(), reader)
 
-		expectOnly(ctx, chat, u.ID, tabs, []hop.Want{{Name: "MessageRead", Data: read}})
+		expectOnly(ctx, chat, u.ID, tabs, []hop.Want{read})
 	}, SpecTimeout(timeouts.Spec))
 })

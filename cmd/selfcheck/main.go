@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/fechatter/notify-e2e/internal/images"
+	"github.com/fechatter/notify-e2e/internal/project"
 )
 
 func main() {
@@ -34,7 +35,7 @@ func main() {
 }
 
 func run(ctx context.Context, goodRuns int, only string) error {
-	root, err := moduleRoot()
+	root, err := project.Root()
 	if err != nil {
 		return err
 	}
@@ -140,21 +141,4 @@ func artifacts(root string) string {
 		return filepath.Join(root, a)
 	}
 	return filepath.Join(root, "_artifacts")
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("run it inside the project: no go.mod above the working dir")
-		}
-		dir = parent
-	}
 }

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fechatter/notify-e2e/internal/project"
 )
 
 // The tests in this file need a Docker engine. The ones that build the real images take
@@ -153,7 +155,7 @@ func TestPostgresImage(t *testing.T) {
 func TestNginxImage(t *testing.T) {
 	needBuilds(t)
 	tag := build(t, Nginx)
-	root, err := moduleRoot()
+	root, err := project.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/fechatter/notify-e2e/internal/project"
 )
 
 // debianImage builds images/<name>/ with images/debian/build.sh into a root filesystem
@@ -25,7 +27,7 @@ func debianImage(ctx context.Context, log io.Writer, name string) (string, error
 	if err != nil {
 		return "", err
 	}
-	root, err := moduleRoot()
+	root, err := project.Root()
 	if err != nil {
 		return "", err
 	}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/fechatter/notify-e2e/internal/project"
 )
 
 // goRecipe is an image made of one static Go binary and the Dockerfile in
@@ -30,7 +32,7 @@ func goImage(ctx context.Context, log io.Writer, r goRecipe) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	root, err := moduleRoot()
+	root, err := project.Root()
 	if err != nil {
 		return "", err
 	}
