@@ -207,9 +207,10 @@ func (s *Stream) WaitFor(ctx context.Context, done func([]Event) bool) ([]Event,
 		}
 		if ended {
 			if err == nil {
-				err = ErrEnded
+				return evs, ErrEnded
 			}
-			return evs, fmt.Errorf("%w: %v", ErrEnded, err)
+			// %w on both, so Open's caller can tell a refusal (ErrRefused).
+			return evs, fmt.Errorf("%w: %w", ErrEnded, err)
 		}
 		select {
 		case <-changed:
