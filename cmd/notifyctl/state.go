@@ -1,0 +1,95 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fechatter/notify-e2e/internal/settings"
+	"github.com/fechatter/notify-e2e/internal/stack"
+)
+
+// stateEnv names another state file, for a stack `make up` did not start
+// (the docker compose one: `notifyctl compose-env` writes a state file too).
+const stateEnv = "NOTIFYCTL_STATE"
+
+// upState is what `make up` leaves for the later commands: how to reach the
+// stack and the key to mint tokens with. It holds a private key, so the file
+// is readable by its owner only.
+type upState struct {
+	stack.Endpoints
+	// Dir holds the run's generated files (notify.yml, TLS material).
+	Dir     string    `json:"dir"`
+	Started time.Time `json:"started"`
+	// Compose says docker compose runs this stack: `make down` leaves it
+	// alone and says how to stop it instead.
+	Compose bool `json:"compose,omitempty"`
+}
+
+// caFile is the CA the https endpoint's certificate is signed by, for curl
+// --cacert and a browser's trust store.
+func (s upState) caFile() string { return filepath.Join(s.Dir, "ca.crt") }
+
+// upDir is where `make up` keeps its files: under the artifacts folder, so
+// `E2E_ARTIFACTS` moves it along with everything else.
+func upDir(root string) (string, error) {
+	set, err := settings.FromEnv(root)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(set.Artifacts, "up"), nil
+}
+
+func statePath(root string) (string, error) {
+	if p := os.Getenv(stateEnv); p != "" {
+		return p, nil
+	}
+	dir, err := upDir(root)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "stack.json"), nil
+}
+
+// errNoStack is wrapped by loadState when there is nothing to talk to.
+var errNoStack = errors.New("no stack is up")
+
+// loadState reads the state file; every command except up needs one.
+func loadState() (upState, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return upState{}, err
+	}
+	path, err := statePath(root)
+	if err != nil {
+		return upState{}, err
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return upState{}, fmt.Errorf("%w (no %s): start one with `make up`", errNoStack, path)
+	}
+	if err != nil {
+		return upState{}, err
+	}
+	var s upState
+	if err := json.Unmarshal(b, &s); err != nil {
+		return upState{}, fmt.Errorf("%s is not a notifyctl state file: %w; "+
+			"remove it or run `make down`", path, err)
+	}
+	return s, nil
+}
+
+func saveState(path string, s upState) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o600)
+}
