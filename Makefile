@@ -11,7 +11,7 @@ ARTIFACTS := $(or $(E2E_ARTIFACTS),_artifacts)
 NOTIFYCTL := bin/notifyctl
 # Ginkgo's own timeout stays below anything that would kill the process, so
 # cleanup always runs.
-GINKGO    := $(GO) tool ginkgo --timeout=25m --poll-progress-after=60s \
+GINKGO    := $(GO) tool ginkgo --timeout=25m --poll-progress-after=60s $(if $(CI),--no-color) \
              --output-dir=$(ARTIFACTS) --junit-report=junit.xml --json-report=report.json
 
 .PHONY: e2e test unit vet images clean notifyctl selfcheck up down

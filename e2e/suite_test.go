@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,7 +15,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/fechatter/notify-e2e/internal/images"
 	"github.com/fechatter/notify-e2e/internal/project"
 	"github.com/fechatter/notify-e2e/internal/settings"
 	"github.com/fechatter/notify-e2e/internal/stack"
@@ -49,7 +47,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	Expect(os.RemoveAll(filepath.Join(set.Artifacts, "failures"))).To(Succeed())
 
 	By("build the images that are missing")
-	imgs, err := resolveImages(ctx, set)
+	imgs, err := stack.ResolveImages(ctx, set, GinkgoWriter)
 	Expect(err).NotTo(HaveOccurred())
 
 	By("start NATS, PostgreSQL, notify-server and nginx")
@@ -58,7 +56,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 		Images:    imgs,
 		Replicas:  set.NotifyReplicas,
 		NginxConf: set.NginxConf,
-		NotifyEnv: faultEnv(),
+		NotifyEnv: stack.FaultEnv(),
 		Dir:       filepath.Join(set.Artifacts, "stack-"+time.Now().UTC().Format("150405.000")),
 		Keep:      set.Keep,
 		Log:       GinkgoWriter,
@@ -99,40 +97,6 @@ var _ = ReportAfterEach(func(r SpecReport) {
 		suiteFailed = true
 	}
 })
-
-func resolveImages(ctx context.Context, set settings.Settings) (stack.Images, error) {
-	pick := func(override string, build func(context.Context, io.Writer) (string, error),
-	) (string, error) {
-		if override != "" {
-			return override, nil
-		}
-		bctx, cancel := context.WithTimeout(ctx, timeouts.ImageBuild)
-		defer cancel()
-		return build(bctx, GinkgoWriter)
-	}
-	var imgs stack.Images
-	var err error
-	if imgs.NATS, err = pick(set.NATSImage, images.NATS); err != nil {
-		return imgs, err
-	}
-	if imgs.Postgres, err = pick(set.PostgresImage, images.Postgres); err != nil {
-		return imgs, err
-	}
-	if imgs.Nginx, err = pick(set.NginxImage, images.Nginx); err != nil {
-		return imgs, err
-	}
-	imgs.Notify, err = pick(set.NotifyImage, images.NotifyServer)
-	return imgs, err
-}
-
-// faultEnv passes a fault switch through to the reference notify-server;
-// the self-check uses it to prove the suite catches each fault.
-func faultEnv() map[string]string {
-	if f := os.Getenv("NOTIFY_FAULT"); f != "" {
-		return map[string]string{"NOTIFY_FAULT": f}
-	}
-	return nil
-}
 
 func keptMessage(s *stack.Stack) string {
 	return fmt.Sprintf(`

@@ -68,11 +68,7 @@ func composeEnv(ctx context.Context, args []string) error {
 		return fmt.Errorf("compose-env takes no arguments; the E2E_* variables " +
 			"and *_HOST_PORT variables choose images, nginx.conf and ports")
 	}
-	root, err := moduleRoot()
-	if err != nil {
-		return err
-	}
-	set, err := settings.FromEnv(root)
+	root, set, err := settings.Load()
 	if err != nil {
 		return err
 	}
@@ -87,7 +83,7 @@ func composeEnv(ctx context.Context, args []string) error {
 			ports[p.env] = n
 		}
 	}
-	imgs, err := resolveImages(ctx, set, os.Stderr)
+	imgs, err := stack.ResolveImages(ctx, set, os.Stderr)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/fechatter/notify-e2e/internal/fixtures"
 	"github.com/fechatter/notify-e2e/internal/hop"
 	"github.com/fechatter/notify-e2e/internal/members"
+	"github.com/fechatter/notify-e2e/internal/project"
 	"github.com/fechatter/notify-e2e/internal/timeouts"
 )
 
@@ -139,7 +140,7 @@ func publishWatched(ctx context.Context, st upState, subject string, body []byte
 // the fixture's story.
 func fixtureEvent(ctx context.Context, st upState, name string, sets []string,
 ) (string, []byte, error) {
-	root, err := moduleRoot()
+	root, err := project.Root()
 	if err != nil {
 		return "", nil, err
 	}

@@ -4,38 +4,16 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/fechatter/notify-e2e/internal/images"
 	"github.com/fechatter/notify-e2e/internal/settings"
 	"github.com/fechatter/notify-e2e/internal/stack"
 )
 
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("run it inside the project: no go.mod above %s", dir)
-		}
-		dir = parent
-	}
-}
-
 // preflight fails fast, before anything is built or started, on a bad
 // variable or a missing Docker engine.
 func preflight(ctx context.Context, _ []string) error {
-	root, err := moduleRoot()
-	if err != nil {
-		return err
-	}
-	if _, err := settings.FromEnv(root); err != nil {
+	if _, _, err := settings.Load(); err != nil {
 		return err
 	}
 	return stack.CheckDocker(ctx)

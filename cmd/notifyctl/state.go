@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/fechatter/notify-e2e/internal/project"
 	"github.com/fechatter/notify-e2e/internal/settings"
 	"github.com/fechatter/notify-e2e/internal/stack"
 )
@@ -60,7 +61,7 @@ var errNoStack = errors.New("no stack is up")
 
 // loadState reads the state file; every command except up needs one.
 func loadState() (upState, error) {
-	root, err := moduleRoot()
+	root, err := project.Root()
 	if err != nil {
 		return upState{}, err
 	}

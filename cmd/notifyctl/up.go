@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fechatter/notify-e2e/internal/images"
 	"github.com/fechatter/notify-e2e/internal/members"
 	"github.com/fechatter/notify-e2e/internal/settings"
 	"github.com/fechatter/notify-e2e/internal/stack"
@@ -31,11 +30,7 @@ var upChats = []struct {
 
 // up starts the stack the suite starts and leaves it running.
 func up(ctx context.Context, _ []string) error {
-	root, err := moduleRoot()
-	if err != nil {
-		return err
-	}
-	set, err := settings.FromEnv(root)
+	root, set, err := settings.Load()
 	if err != nil {
 		return err
 	}
@@ -81,7 +76,7 @@ func up(ctx context.Context, _ []string) error {
 	}
 
 	fmt.Fprintln(os.Stderr, "checking the images (the missing ones are built)")
-	imgs, err := resolveImages(ctx, set, os.Stderr)
+	imgs, err := stack.ResolveImages(ctx, set, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -102,7 +97,7 @@ func up(ctx context.Context, _ []string) error {
 		Images:    imgs,
 		Replicas:  set.NotifyReplicas,
 		NginxConf: set.NginxConf,
-		NotifyEnv: faultEnv(),
+		NotifyEnv: stack.FaultEnv(),
 		Dir:       dir,
 		Keep:      true,
 		Log:       logFile,
@@ -134,43 +129,6 @@ func seedUp(ctx context.Context, postgres string) error {
 		if err := m.Join(ctx, c.chat, c.users...); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// resolveImages picks the images as the suite does: an E2E_*_IMAGE wins,
-// otherwise the local build, built when missing.
-func resolveImages(ctx context.Context, set settings.Settings, log io.Writer,
-) (stack.Images, error) {
-	pick := func(override string, build func(context.Context, io.Writer) (string, error),
-	) (string, error) {
-		if override != "" {
-			return override, nil
-		}
-		bctx, cancel := context.WithTimeout(ctx, timeouts.ImageBuild)
-		defer cancel()
-		return build(bctx, log)
-	}
-	var imgs stack.Images
-	var err error
-	if imgs.NATS, err = pick(set.NATSImage, images.NATS); err != nil {
-		return imgs, err
-	}
-	if imgs.Postgres, err = pick(set.PostgresImage, images.Postgres); err != nil {
-		return imgs, err
-	}
-	if imgs.Nginx, err = pick(set.NginxImage, images.Nginx); err != nil {
-		return imgs, err
-	}
-	imgs.Notify, err = pick(set.NotifyImage, images.NotifyServer)
-	return imgs, err
-}
-
-// faultEnv passes NOTIFY_FAULT to the reference notify-server, as the suite
-// does, so a fault the self-check injects can be watched by hand.
-func faultEnv() map[string]string {
-	if f := os.Getenv("NOTIFY_FAULT"); f != "" {
-		return map[string]string{"NOTIFY_FAULT": f}
 	}
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/fechatter/notify-e2e/internal/project"
 )
 
 // Settings are the validated inputs of one run.
@@ -148,4 +150,14 @@ func joinIndented(errs []error) error {
 		lines[i] = e.Error()
 	}
 	return errors.New(strings.Join(lines, "\n  "))
+}
+
+// Load finds the project root from the working directory and reads the
+// E2E_* variables against it.
+func Load() (root string, s Settings, err error) {
+	if root, err = project.Root(); err != nil {
+		return "", Settings{}, err
+	}
+	s, err = FromEnv(root)
+	return root, s, err
 }

@@ -63,13 +63,7 @@ func CheckDocker(ctx context.Context) error {
 // gone. Stacks left running on purpose (make up, E2E_KEEP) are spared unless
 // all is set, which is what make clean does.
 func Reap(ctx context.Context, all bool) (removed int, err error) {
-	cli, err := dockerClient(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer cli.Close()
-
-	stale := func(l map[string]string) bool {
+	return remove(ctx, client.Filters{}.Add("label", LabelRun), func(l map[string]string) bool {
 		if all {
 			return true
 		}
@@ -77,13 +71,22 @@ func Reap(ctx context.Context, all bool) (removed int, err error) {
 			return false
 		}
 		return !alive(l[LabelPID])
-	}
-
-	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{
-		All: true, Filters: client.Filters{}.Add("label", LabelRun),
 	})
+}
+
+// remove deletes the labelled containers, then networks, that match filter
+// and that stale says may go, and counts them.
+func remove(ctx context.Context, filter client.Filters, stale func(map[string]string) bool,
+) (removed int, err error) {
+	cli, err := dockerClient(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("list leftover containers: %w", err)
+		return 0, err
+	}
+	defer cli.Close()
+
+	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: filter})
+	if err != nil {
+		return 0, fmt.Errorf("list labelled containers: %w", err)
 	}
 	var errs []error
 	for _, c := range cs.Items {
@@ -99,10 +102,8 @@ func Reap(ctx context.Context, all bool) (removed int, err error) {
 		}
 		removed++
 	}
-
-	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{
-		Filters: client.Filters{}.Add("label", LabelRun),
-	})
+	// Networks go last: Docker refuses to remove one with containers.
+	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: filter})
 	if err != nil {
 		return removed, errors.Join(append(errs, err)...)
 	}

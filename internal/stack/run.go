@@ -41,41 +41,8 @@ func RemoveRun(ctx context.Context, run string) (removed int, err error) {
 	if run == "" {
 		return 0, errors.New("no run id given")
 	}
-	cli, err := dockerClient(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer cli.Close()
-	only := client.Filters{}.Add("label", LabelRun+"="+run)
-
-	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: only})
-	if err != nil {
-		return 0, fmt.Errorf("list the containers of run %s: %w", run, err)
-	}
-	var errs []error
-	for _, c := range cs.Items {
-		_, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{
-			Force: true, RemoveVolumes: true,
-		})
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		removed++
-	}
-	// The network goes last: Docker refuses to remove one with containers.
-	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: only})
-	if err != nil {
-		return removed, errors.Join(append(errs, err)...)
-	}
-	for _, n := range ns.Items {
-		if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		removed++
-	}
-	return removed, errors.Join(errs...)
+	return remove(ctx, client.Filters{}.Add("label", LabelRun+"="+run),
+		func(map[string]string) bool { return true })
 }
 
 // NotifyConfig renders notify.yml as Start does, for a stack started some
