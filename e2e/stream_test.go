@@ -21,18 +21,14 @@ var _ = Describe("The event stream", Label("stream"), func() {
 		Context("through nginx over "+p.label, Label(p.label), func() {
 			It("is served as an uncompressed, uncached event stream", func(ctx SpecContext) {
 				u := token.NewUser(env.id(), 1)
-				sts := []*sseclient.Stream{
-					env.connect(ctx, direct, u, "user", ""), env.connect(ctx, p, u, "user", ""),
-				}
+				sts := straightAndThrough(ctx, p, u)
 
 				expectClean(check(sts, headerProblem))
 			}, SpecTimeout(timeouts.Spec))
 
 			It("opens with connection_confirmed naming the user", func(ctx SpecContext) {
 				u := token.NewUser(env.id(), 1)
-				sts := []*sseclient.Stream{
-					env.connect(ctx, direct, u, "user", ""), env.connect(ctx, p, u, "user", ""),
-				}
+				sts := straightAndThrough(ctx, p, u)
 
 				expectClean(check(sts, func(st *sseclient.Stream) hop.Problem {
 					return confirmedProblem(st, u.ID)
@@ -42,10 +38,7 @@ var _ = Describe("The event stream", Label("stream"), func() {
 			It("stays open while idle, with heartbeat comments", Label("heartbeat"),
 				func(ctx SpecContext) {
 					chat, u := env.id(), token.NewUser(env.id(), 1)
-					sts := []*sseclient.Stream{
-						env.connect(ctx, direct, u, "user", ""),
-						env.connect(ctx, p, u, "user", ""),
-					}
+					sts := straightAndThrough(ctx, p, u)
 
 					// Waits end early on what idleProblem then reports, so
 					// their own failures are not the spec's.
@@ -75,6 +68,15 @@ var _ = Describe("The event stream", Label("stream"), func() {
 		})
 	}
 })
+
+// straightAndThrough connects u straight to notify-server, then through
+// nginx over p.
+func straightAndThrough(ctx SpecContext, p path, u token.User) []*sseclient.Stream {
+	GinkgoHelper()
+	return []*sseclient.Stream{
+		env.connect(ctx, direct, u, "user", ""), env.connect(ctx, p, u, "user", ""),
+	}
+}
 
 func check(sts []*sseclient.Stream, f func(*sseclient.Stream) hop.Problem) []problem {
 	out := make([]problem, len(sts))
@@ -113,7 +115,8 @@ func confirmedProblem(st *sseclient.Stream, user int64) hop.Problem {
 		ConnectionID *string `json:"connection_id"`
 	}
 	if err := json.Unmarshal([]byte(first.Data), &data); err != nil {
-		return hop.Problemf(hop.Payload, "%s: connection_confirmed data %q is not JSON", st.Label, first.Data)
+		return hop.Problemf(hop.Payload, "%s: connection_confirmed data %q is not JSON",
+			st.Label, first.Data)
 	}
 	if data.UserID == nil || *data.UserID != user {
 		return hop.Problemf(hop.Payload, "%s: connection_confirmed %s, expected user_id %d",
