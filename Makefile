@@ -14,9 +14,9 @@ NOTIFYCTL := bin/notifyctl
 GINKGO    := $(GO) tool ginkgo --timeout=25m --poll-progress-after=60s $(if $(CI),--no-color) \
              --output-dir=$(ARTIFACTS) --junit-report=junit.xml --json-report=report.json
 
-.PHONY: e2e test unit vet images clean notifyctl selfcheck up down
+.PHONY: e2e test unit vet images clean notifyctl chromium selfcheck up down
 
-e2e: notifyctl
+e2e: notifyctl chromium
 	@$(NOTIFYCTL) preflight
 	$(GINKGO) $(GINKGO_FLAGS) ./e2e
 
@@ -37,6 +37,18 @@ clean: notifyctl
 notifyctl:
 	@$(GO) build -o $(NOTIFYCTL) ./cmd/notifyctl
 
+# The browser specs drive Debian's chromium; as root it is installed when
+# missing, otherwise those specs are skipped with a note saying so.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser specs"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	      >/dev/null; \
+	  else \
+	    echo "chromium is missing: the browser specs will be skipped (apt-get install chromium)"; \
+	  fi; }
+
 # Working by hand: start the stack the suite starts and leave it running (it
 # prints its addresses, tokens and example commands), then remove it.
 up: notifyctl
@@ -48,5 +60,5 @@ down: notifyctl
 
 # Runs the suite against the good stack five times and against every fault
 # in faults/catalogue.yaml; fails unless every fault is caught at its hop.
-selfcheck:
+selfcheck: chromium
 	$(GO) run ./cmd/selfcheck

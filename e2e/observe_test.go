@@ -157,45 +157,22 @@ func expectOnly(ctx context.Context, chat, user int64, sts []*sseclient.Stream,
 	var found []problem
 	for _, st := range sts {
 		got, _, err := sent.upTo(ctx, st)
-		found = append(found, problem{st, streamProblem(st, hop.Diff(want, got, st.Label), err)})
+		found = append(found, on(st, streamProblem(st, hop.Diff(want, got, st.Label), err)))
 	}
 	expectClean(found)
 }
 
-// problem is what a check found wrong on one stream.
+// problem is what a check found wrong at one hop's observer.
 type problem struct {
-	st *sseclient.Stream
+	at hop.Hop
 	hop.Problem
 }
 
-// expectClean fails with the verdict of the first hop that shows a
-// problem: one on a stream straight to notify-server is notify-server's,
-// one seen only through nginx is nginx's.
-func expectClean(found []problem) {
-	GinkgoHelper()
-	var v hop.Verdict
-	for _, f := range found {
-		if f.OK() {
-			continue
-		}
-		h := hopOf(f.st)
-		if h == hop.Nginx && f.Kind.ServerMade() {
-			h = hop.NotifyServer
-			f.Text += hop.ServerMadeNote
-		}
-		if v.Hop == hop.None || (h == hop.NotifyServer && v.Hop == hop.Nginx) {
-			v = hop.Verdict{Hop: h, Cause: f.Text}
-		}
-	}
-	if v.Hop == hop.Nginx && slices.ContainsFunc(found, func(f problem) bool {
-		return hopOf(f.st) == hop.NotifyServer
-	}) {
-		v.Cause += "; the direct client got it as expected"
-	}
-	expectDelivered(v, fmt.Sprintf("bounds: %v per event, %v to connect",
-		timeouts.Delivery, timeouts.Connect))
-}
+// on lays a problem found on st at the hop st observes.
+func on(st *sseclient.Stream, p hop.Problem) problem { return problem{hopOf(st), p} }
 
+// hopOf is the hop a stream observes: notify-server for a stream straight
+// to it, nginx for one through the proxy.
 func hopOf(st *sseclient.Stream) hop.Hop {
 	streams.Lock()
 	defer streams.Unlock()
@@ -203,6 +180,32 @@ func hopOf(st *sseclient.Stream) hop.Hop {
 		return hop.NotifyServer
 	}
 	return hop.Nginx
+}
+
+// expectClean fails with the verdict of the first hop that shows a
+// problem: one straight from notify-server is notify-server's, one seen
+// only through nginx is nginx's, one seen only in the browser is the
+// browser's.
+func expectClean(found []problem) {
+	GinkgoHelper()
+	var v hop.Verdict
+	for _, f := range found {
+		if f.OK() {
+			continue
+		}
+		if f.at == hop.Nginx && f.Kind.ServerMade() {
+			f.at = hop.NotifyServer
+			f.Text += hop.ServerMadeNote
+		}
+		if v.Hop == hop.None || f.at.Before(v.Hop) {
+			v = hop.Verdict{Hop: f.at, Cause: f.Text}
+		}
+	}
+	if slices.ContainsFunc(found, func(f problem) bool { return f.at.Before(v.Hop) }) {
+		v.Cause += "; the observers before it got it as expected"
+	}
+	expectDelivered(v, fmt.Sprintf("bounds: %v per event, %v to connect",
+		timeouts.Delivery, timeouts.Connect))
 }
 
 // expectDelivered fails the spec with the verdict alone, so the report's

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -71,7 +72,7 @@ var _ = Describe("The event stream", Label("stream"), func() {
 
 // straightAndThrough connects u straight to notify-server, then through
 // nginx over p.
-func straightAndThrough(ctx SpecContext, p path, u token.User) []*sseclient.Stream {
+func straightAndThrough(ctx context.Context, p path, u token.User) []*sseclient.Stream {
 	GinkgoHelper()
 	return []*sseclient.Stream{
 		env.connect(ctx, direct, u, "user", ""), env.connect(ctx, p, u, "user", ""),
@@ -81,7 +82,7 @@ func straightAndThrough(ctx SpecContext, p path, u token.User) []*sseclient.Stre
 func check(sts []*sseclient.Stream, f func(*sseclient.Stream) hop.Problem) []problem {
 	out := make([]problem, len(sts))
 	for i, st := range sts {
-		out[i] = problem{st, f(st)}
+		out[i] = on(st, f(st))
 	}
 	return out
 }

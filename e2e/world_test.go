@@ -10,6 +10,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/fechatter/notify-e2e/internal/browser"
 	"github.com/fechatter/notify-e2e/internal/bus"
 	"github.com/fechatter/notify-e2e/internal/certs"
 	"github.com/fechatter/notify-e2e/internal/hop"
@@ -30,6 +31,9 @@ type world struct {
 	tap     *bus.Tap
 	members *members.Store
 	nextID  atomic.Int64
+	// browser is nil when Chromium could not start; noBrowser says why.
+	browser   *browser.Browser
+	noBrowser error
 }
 
 func newWorld(ctx context.Context, h handoff) (*world, error) {
@@ -50,12 +54,16 @@ func newWorld(ctx context.Context, h handoff) (*world, error) {
 	if w.members, err = members.Open(ctx, h.Postgres); err != nil {
 		return nil, err
 	}
+	w.browser, w.noBrowser = browser.Start(ctx)
 	// Ids of different processes never meet: each starts a billion apart.
 	w.nextID.Store(int64(GinkgoParallelProcess()) * 1_000_000_000)
 	return w, nil
 }
 
 func (w *world) close() {
+	if w.browser != nil {
+		w.browser.Close()
+	}
 	w.pub.Close()
 	w.tap.Close()
 	w.members.Close()

@@ -24,6 +24,14 @@ const (
 	Browser      Hop = "browser"
 )
 
+// path is the order of the hops, from the chat server to the browser.
+var path = []Hop{Publish, NATS, NotifyServer, Nginx, Browser}
+
+// Before says h comes earlier on the path than other.
+func (h Hop) Before(other Hop) bool {
+	return slices.Index(path, h) < slices.Index(path, other)
+}
+
 // Want is an event a client must receive.
 type Want struct {
 	Name string

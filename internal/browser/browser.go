@@ -1,0 +1,145 @@
+// Package browser is the last observer on the path: a real headless
+// Chromium whose page listens to the stream with EventSource and
+// addEventListener, as the chat's web client does. A browser dispatches a
+// named event only to listeners of that exact name, which is what the Go
+// clients cannot show.
+package browser
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"slices"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// ErrMissing says no Chromium is installed.
+var ErrMissing = errors.New("no chromium on PATH")
+
+// Browser is one headless Chromium; each Tab is a page in it.
+type Browser struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// Start launches Chromium. It trusts any certificate: the Go clients check
+// the run's CA, and Chromium has no easy way to trust one CA alone.
+func Start(ctx context.Context) (*Browser, error) {
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		return nil, fmt.Errorf("%w: install Debian's chromium package "+
+			"(apt-get install chromium)", ErrMissing)
+	}
+	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
+		chromedp.ExecPath(path),
+		// Chromium refuses to run as root with its sandbox on; CI runs as root.
+		chromedp.NoSandbox,
+		chromedp.Flag("ignore-certificate-errors", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.WithoutCancel(ctx), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	// The first Run starts the browser process, which lives as long as the
+	// context of that Run: bctx, with no deadline.
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		cancelBrowser()
+		cancelAlloc()
+		return nil, fmt.Errorf("start chromium at %s: %w", path, err)
+	}
+	return &Browser{ctx: bctx, cancel: func() { cancelBrowser(); cancelAlloc() }}, nil
+}
+
+// Close ends the browser process.
+func (b *Browser) Close() { b.cancel() }
+
+// Event is one event a page's listener received.
+type Event struct {
+	Name string `json:"name"`
+	Data string `json:"data"`
+	ID   string `json:"id"`
+}
+
+// Tab is one page listening to one stream.
+type Tab struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// listen opens the stream from the page and records every event of the
+// given names, as a web client's addEventListener calls would. Unnamed
+// events reach onmessage and are recorded as "message".
+const listen = `(() => {
+  window.received = [];
+  window.confirmed = false;
+  const es = new EventSource(%q);
+  window.stream = es;
+  es.addEventListener("connection_confirmed", () => { window.confirmed = true; });
+  for (const name of %s) {
+    es.addEventListener(name, (e) => {
+      window.received.push({name: name, data: e.data, id: e.lastEventId});
+    });
+  }
+  return true;
+})()`
+
+// Open loads origin+page (any same-origin page: EventSource then needs no
+// CORS), opens the stream at streamPath and returns once the page has seen
+// connection_confirmed, or ctx ends.
+func (b *Browser) Open(ctx context.Context, origin, page, streamPath string,
+	names []string,
+) (*Tab, error) {
+	tctx, cancel := chromedp.NewContext(b.ctx)
+	t := &Tab{ctx: tctx, cancel: cancel}
+	list, err := json.Marshal(names)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	// The tab lives as long as the context of its first Run: tctx itself.
+	err = chromedp.Do(tctx, chromedp.Navigate(origin+page))
+	if err == nil {
+		_, err = chromedp.Run(tctx, chromedp.Evaluate[bool](fmt.Sprintf(listen, streamPath, list)))
+	}
+	if err == nil {
+		err = t.poll(ctx, "window.confirmed")
+	}
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("browser page on %s: %w", origin, err)
+	}
+	return t, nil
+}
+
+// poll evaluates expr in the page until it is truthy or ctx ends.
+func (t *Tab) poll(ctx context.Context, expr string) error {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return errors.New("poll needs a deadline")
+	}
+	pctx, cancel := context.WithDeadline(t.ctx, deadline)
+	defer cancel()
+	_, err := chromedp.Run(pctx, chromedp.Poll[chromedp.Void](expr,
+		chromedp.WithPollingTimeout(time.Until(deadline)),
+		chromedp.WithPollingInterval(10*time.Millisecond)))
+	return err
+}
+
+// Received returns what the page's listeners got so far.
+func (t *Tab) Received() ([]Event, error) {
+	return chromedp.Run(t.ctx, chromedp.Evaluate[[]Event]("window.received"))
+}
+
+// WaitFor polls the page until a received event's data contains marker,
+// and returns everything received.
+func (t *Tab) WaitFor(ctx context.Context, marker string) ([]Event, error) {
+	err := t.poll(ctx, fmt.Sprintf("window.received.some(e => e.data.includes(%q))", marker))
+	evs, rerr := t.Received()
+	return evs, errors.Join(err, rerr)
+}
+
+// Close closes the page and its stream.
+func (t *Tab) Close() { t.cancel() }
