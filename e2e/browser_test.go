@@ -76,8 +76,7 @@ func expectInBrowser(ctx context.Context, f fixtures.Fixture, role string) {
 	Expect(env.publish(ctx, sent.subject(), sent.body())).To(Succeed())
 
 	for _, st := range sts {
-		got, _, err := sent.upTo(ctx, st)
-		found = append(found, on(st, streamProblem(st, hop.Diff(want, got, st.Label), err)))
+		found = append(found, on(st, sent.upTo(ctx, st).problem(st, want, st.Label)))
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeouts.Delivery)
 	defer cancel()

@@ -10,7 +10,6 @@ import (
 
 	"github.com/fechatter/notify-e2e/internal/fixtures"
 	"github.com/fechatter/notify-e2e/internal/hop"
-	"github.com/fechatter/notify-e2e/internal/sseclient"
 	"github.com/fechatter/notify-e2e/internal/timeouts"
 	"github.com/fechatter/notify-e2e/internal/token"
 )
@@ -76,16 +75,15 @@ func expectDelivery(ctx context.Context, f fixtures.Fixture, role string, p path
 	sent := env.newSentinel(ids["chat"], user.ID)
 	Expect(env.publish(ctx, sent.subject(), sent.body())).To(Succeed())
 	want := wants(b.Expect[user.ID])
-	gotDirect, atDirect, errDirect := sent.upTo(ctx, viaDirect)
-	gotProxy, atProxy, errProxy := sent.upTo(ctx, viaProxy)
+	fromDirect, fromProxy := sent.upTo(ctx, viaDirect), sent.upTo(ctx, viaProxy)
 
-	obs.Direct = streamProblem(viaDirect, hop.Diff(want, gotDirect, who), errDirect)
-	obs.Proxied = streamProblem(viaProxy, hop.Diff(want, gotProxy, who), errProxy)
-	obs.Stalled = errProxy != nil && len(gotProxy) == 0
+	obs.Direct = fromDirect.problem(viaDirect, want, who)
+	obs.Proxied = fromProxy.problem(viaProxy, want, who)
+	obs.Stalled = fromProxy.err != nil && len(fromProxy.before) == 0
 	obs.Encoding = viaProxy.Header.Get("Content-Encoding")
-	if errDirect == nil && errProxy == nil {
-		obs.Late = atProxy.Sub(atDirect)
-		obs.Bunched = bunched(viaProxy.Raw(), len(gotProxy)+1)
+	if fromDirect.err == nil && fromProxy.err == nil {
+		obs.Late = fromProxy.at.Sub(fromDirect.at)
+		obs.Bunched = bunched(viaProxy.Raw(), len(fromProxy.before)+1)
 	}
 
 	v := hop.Judge(obs, timeouts.Streaming)
@@ -109,22 +107,4 @@ func userIDs(ids map[string]int64, roles []string) []int64 {
 		out[i] = ids[r]
 	}
 	return out
-}
-
-// streamProblem is the first thing wrong with one stream: what it
-// delivered, whether the sentinel came, then ids and framing.
-func streamProblem(st *sseclient.Stream, diff hop.Problem, sentinelErr error) hop.Problem {
-	switch {
-	case !diff.OK() && sentinelErr != nil:
-		diff.Text += "; " + sentinelErr.Error()
-		return diff
-	case !diff.OK():
-		return diff
-	case sentinelErr != nil:
-		return hop.Problem{Kind: hop.Missing, Text: sentinelErr.Error()}
-	}
-	if p := idProblem(st); !p.OK() {
-		return p
-	}
-	return framingProblem(st)
 }

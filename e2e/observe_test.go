@@ -48,34 +48,71 @@ func (s sentinel) body() []byte {
 
 func (s sentinel) in(e sseclient.Event) bool { return s.match.MatchString(e.Data) }
 
-// upTo waits for the sentinel on st and returns what came between
-// connection_confirmed and the sentinel, and when the sentinel arrived.
-func (s sentinel) upTo(ctx context.Context, st *sseclient.Stream) ([]hop.Got, time.Time, error) {
+// reading is what one stream received around the sentinel.
+type reading struct {
+	before []hop.Got // between connection_confirmed and the sentinel
+	after  []hop.Got // after the sentinel, as far as had arrived
+	at     time.Time // when the sentinel arrived
+	err    error     // the sentinel did not arrive in time
+}
+
+// upTo waits for the sentinel on st and splits what st received at it.
+func (s sentinel) upTo(ctx context.Context, st *sseclient.Stream) reading {
 	ctx, cancel := context.WithTimeout(ctx, timeouts.Delivery)
 	defer cancel()
 	evs, err := st.WaitFor(ctx, func(evs []sseclient.Event) bool {
-		for _, e := range evs {
-			if s.in(e) {
-				return true
-			}
-		}
-		return false
+		return slices.ContainsFunc(evs, s.in)
 	})
-	var got []hop.Got
-	var at time.Time
+	var r reading
+	seen := false
 	for _, e := range evs[1:] {
-		if s.in(e) {
-			at = e.At
-			break
+		g := hop.Got{Name: e.Name, Data: e.Data, At: e.At}
+		switch {
+		case !seen && s.in(e):
+			seen, r.at = true, e.At
+		case seen:
+			r.after = append(r.after, g)
+		default:
+			r.before = append(r.before, g)
 		}
-		got = append(got, hop.Got{Name: e.Name, Data: e.Data, At: e.At})
 	}
 	if err != nil {
-		return got, at, fmt.Errorf("the sentinel MessageUnread published after the event "+
+		r.err = fmt.Errorf("the sentinel MessageUnread published after the event "+
 			"did not reach %s within %v (%v); the stream delivered %d events", st.Label,
 			timeouts.Delivery, err, len(evs)-1)
 	}
-	return got, at, nil
+	return r
+}
+
+// problem is the first thing wrong with what a stream received against
+// want: the events themselves, whether the sentinel came, then ids and
+// framing.
+func (r reading) problem(st *sseclient.Stream, want []hop.Want, who string) hop.Problem {
+	diff := hop.Diff(want, r.before, who)
+	if diff.Kind == hop.Missing {
+		// An expected event that came only after the sentinel, published
+		// later in the same chat, was overtaken: order, not loss.
+		if missing, _ := hop.Unmatched(want, r.before); len(missing) > 0 {
+			if late, _ := hop.Unmatched(missing, r.after); len(late) < len(missing) {
+				diff = hop.Problemf(hop.Reordered, "%s; it arrived after the sentinel "+
+					"published after it in the same chat: publish order was not kept",
+					diff.Text)
+			}
+		}
+	}
+	switch {
+	case !diff.OK() && r.err != nil:
+		diff.Text += "; " + r.err.Error()
+		return diff
+	case !diff.OK():
+		return diff
+	case r.err != nil:
+		return hop.Problem{Kind: hop.Missing, Text: r.err.Error()}
+	}
+	if p := idProblem(st); !p.OK() {
+		return p
+	}
+	return framingProblem(st)
 }
 
 // idProblem checks the ids of the events a stream decoded: every routed
@@ -156,8 +193,7 @@ func expectOnly(ctx context.Context, chat, user int64, sts []*sseclient.Stream,
 	Expect(env.publish(ctx, sent.subject(), sent.body())).To(Succeed())
 	var found []problem
 	for _, st := range sts {
-		got, _, err := sent.upTo(ctx, st)
-		found = append(found, on(st, streamProblem(st, hop.Diff(want, got, st.Label), err)))
+		found = append(found, on(st, sent.upTo(ctx, st).problem(st, want, st.Label)))
 	}
 	expectClean(found)
 }

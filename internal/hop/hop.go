@@ -110,47 +110,64 @@ func Diff(want []Want, got []Got, user string) Problem {
 		return Problemf(Missing, "%s received nothing; expected %s", user, names(want))
 	}
 
-	// Same events, other order.
-	if len(got) == len(want) && sameMultiset(want, got) {
+	missing, extra := Unmatched(want, got)
+	switch {
+	case len(missing) == 0 && len(extra) == 0:
+		// The same events in another order.
 		for i := range want {
 			if got[i].Name != want[i].Name || !sameJSON(got[i].Data, want[i].Data) {
-				return Problemf(Reordered, "out of order for %s: `%s` %s arrived where `%s` %s was "+
-					"expected (received %s)", user, got[i].Name, got[i].Data,
+				return Problemf(Reordered, "out of order for %s: `%s` %s arrived where `%s` "+
+					"%s was expected (received %s)", user, got[i].Name, got[i].Data,
 					want[i].Name, want[i].Data, gotNames(got))
 			}
 		}
+	case len(extra) == 0:
+		w := missing[0]
+		return Problemf(Missing, "%d of %d expected events never reached %s, the first "+
+			"`%s` %s (received %s)", len(missing), len(want), user, w.Name, w.Data,
+			gotNames(got))
+	case len(missing) == 0:
+		g := extra[0]
+		if slices.ContainsFunc(want, func(w Want) bool {
+			return w.Name == g.Name && sameJSON(w.Data, g.Data)
+		}) {
+			return Problemf(Duplicated, "`%s` reached %s more than once (received %s)",
+				g.Name, user, gotNames(got))
+		}
+		return Problemf(Unexpected, "%s received an unexpected `%s` %s", user, g.Name, g.Data)
 	}
 
-	remaining := slices.Clone(got)
+	// Some expected events are missing and others came instead.
+	for _, w := range missing {
+		if i := slices.IndexFunc(extra, func(g Got) bool { return g.Name == w.Name }); i >= 0 {
+			return Problemf(Payload, "`%s` for %s has the wrong payload: expected %s, got %s",
+				w.Name, user, w.Data, extra[i].Data)
+		}
+	}
+	g, w := extra[0], missing[0]
+	if !slices.ContainsFunc(want, func(w Want) bool { return w.Name == g.Name }) {
+		return Problemf(Renamed, "event name `%s`, expected `%s` (for %s; data %s)",
+			g.Name, w.Name, user, g.Data)
+	}
+	return Problemf(Unexpected, "%s received an unexpected `%s` %s, and `%s` %s never came",
+		user, g.Name, g.Data, w.Name, w.Data)
+}
+
+// Unmatched pairs wanted and received events that are equal, in any order,
+// and returns those left on each side.
+func Unmatched(want []Want, got []Got) (missing []Want, extra []Got) {
+	extra = slices.Clone(got)
 	for _, w := range want {
-		i := slices.IndexFunc(remaining, func(g Got) bool {
+		i := slices.IndexFunc(extra, func(g Got) bool {
 			return g.Name == w.Name && sameJSON(g.Data, w.Data)
 		})
-		if i >= 0 {
-			remaining = slices.Delete(remaining, i, i+1)
+		if i < 0 {
+			missing = append(missing, w)
 			continue
 		}
-		// The same name with another payload, or another name altogether.
-		if i := slices.IndexFunc(remaining, func(g Got) bool { return g.Name == w.Name }); i >= 0 {
-			return Problemf(Payload, "`%s` for %s has the wrong payload: expected %s, got %s",
-				w.Name, user, w.Data, remaining[i].Data)
-		}
-		if i := slices.IndexFunc(remaining, func(g Got) bool {
-			return !slices.ContainsFunc(want, func(w Want) bool { return w.Name == g.Name })
-		}); i >= 0 {
-			return Problemf(Renamed, "event name `%s`, expected `%s` (for %s; data %s)",
-				remaining[i].Name, w.Name, user, remaining[i].Data)
-		}
-		return Problemf(Missing, "`%s` never reached %s (received %s)", w.Name, user, gotNames(got))
+		extra = slices.Delete(extra, i, i+1)
 	}
-	g := remaining[0]
-	if slices.ContainsFunc(want, func(w Want) bool {
-		return w.Name == g.Name && sameJSON(w.Data, g.Data)
-	}) {
-		return Problemf(Duplicated, "`%s` reached %s more than once (received %s)",
-			g.Name, user, gotNames(got))
-	}
-	return Problemf(Unexpected, "%s received an unexpected `%s` %s", user, g.Name, g.Data)
+	return missing, extra
 }
 
 // Observation is what the observers recorded for one expectation.
@@ -235,20 +252,6 @@ func sameJSON(a, b string) bool {
 		return a == b
 	}
 	return reflect.DeepEqual(x, y)
-}
-
-func sameMultiset(want []Want, got []Got) bool {
-	rest := slices.Clone(got)
-	for _, w := range want {
-		i := slices.IndexFunc(rest, func(g Got) bool {
-			return g.Name == w.Name && sameJSON(g.Data, w.Data)
-		})
-		if i < 0 {
-			return false
-		}
-		rest = slices.Delete(rest, i, i+1)
-	}
-	return len(rest) == 0
 }
 
 func names(want []Want) string {

@@ -88,7 +88,8 @@ func TestDiff(t *testing.T) {
 			want: []Want{read, sent},
 			got:  got(read),
 			kind: Missing,
-			text: []string{"`MessageReceived` never reached " + alice, "(received `MessageRead`)"},
+			text: []string{"1 of 2 expected events never reached " + alice, "the first `MessageReceived`",
+				"(received `MessageRead`)"},
 		},
 		{
 			name: "an extra event besides the expected one",
