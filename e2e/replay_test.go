@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"fmt"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -14,6 +16,13 @@ var _ = Describe("Reconnecting with Last-Event-ID", Label("replay"), func() {
 	for _, p := range proxied {
 		It("replays the missed events in order over "+p.label+", then live ones",
 			Label(p.label), func(ctx SpecContext) {
+				if len(env.Notify) > 1 {
+					// Ids are per replica in the reference server, so a tab
+					// that comes back through nginx to another replica is
+					// told to resync, which the contract allows.
+					Skip(fmt.Sprintf("replay across %d replicas: run with "+
+						"E2E_NOTIFY_REPLICAS=1 to check Last-Event-ID", len(env.Notify)))
+				}
 				chat, u := env.id(), token.NewUser(env.id(), 1)
 				unread := func() hop.Want { return publishUnread(ctx, chat, u.ID) }
 
