@@ -23,7 +23,7 @@ import (
 // configuration, and one timeline merging them all.
 var _ = BeforeEach(func() {
 	streams.Lock()
-	streams.open, streams.via = nil, nil
+	streams.open, streams.via, streams.user = nil, nil, nil
 	streams.Unlock()
 	specStart = time.Now()
 })

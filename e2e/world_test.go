@@ -103,6 +103,7 @@ var streams struct {
 	sync.Mutex
 	open []*sseclient.Stream
 	via  map[*sseclient.Stream]path
+	user map[*sseclient.Stream]int64
 }
 
 // connect opens user's stream over p and returns once connection_confirmed
@@ -123,24 +124,30 @@ func (w *world) connect(ctx context.Context, p path, u token.User, who string,
 	cctx, cancel := context.WithTimeout(ctx, timeouts.Connect)
 	defer cancel()
 	s, err := sseclient.Open(cctx, o)
+	if s != nil {
+		streams.Lock()
+		streams.open = append(streams.open, s)
+		if streams.via == nil {
+			streams.via = map[*sseclient.Stream]path{}
+			streams.user = map[*sseclient.Stream]int64{}
+		}
+		streams.via[s], streams.user[s] = p, u.ID
+		streams.Unlock()
+	}
 	if err != nil {
 		// Specs connect straight to notify-server first, so a failure
 		// through nginx means notify-server accepted the same user.
-		at := hop.Nginx
-		if p.name == direct.name {
-			at = hop.NotifyServer
+		v := hop.Verdict{Hop: hop.NotifyServer, Cause: fmt.Sprintf(
+			"waited %v for connection_confirmed: %v", timeouts.Connect, err)}
+		if p.name != direct.name {
+			v.Hop = hop.Nginx
+			if openedStraight(u.ID) {
+				v.Cause += "; the same user's stream straight to notify-server opened, so " +
+					"nginx holds the stream back (proxy_buffering, proxy_cache or gzip)"
+			}
 		}
-		v := hop.Verdict{Hop: at, Cause: fmt.Sprintf("waited %v for connection_confirmed: %v",
-			timeouts.Connect, err)}
 		Fail(v.String())
 	}
-	streams.Lock()
-	streams.open = append(streams.open, s)
-	if streams.via == nil {
-		streams.via = map[*sseclient.Stream]path{}
-	}
-	streams.via[s] = p
-	streams.Unlock()
 	DeferCleanup(s.Close)
 	return s
 }
@@ -151,3 +158,16 @@ func (w *world) publish(ctx context.Context, subject string, body []byte) error 
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// openedStraight says this spec has a stream of user straight to
+// notify-server that opened.
+func openedStraight(user int64) bool {
+	streams.Lock()
+	defer streams.Unlock()
+	for st, p := range streams.via {
+		if p.name == direct.name && streams.user[st] == user {
+			return true
+		}
+	}
+	return false
+}

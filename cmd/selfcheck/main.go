@@ -78,10 +78,13 @@ func run(ctx context.Context, goodRuns int, only string) error {
 
 	// Contract section 7: with several replicas behind nginx every client
 	// still gets every event once.
-	res := r.run(ctx, "good-2-replicas", "", map[string]string{"E2E_NOTIFY_REPLICAS": "2"}, false)
-	fmt.Printf("good stack with two notify-server replicas: %s\n", res.summary())
-	if !res.passed() {
-		failed = append(failed, "good stack with two replicas: "+res.summary())
+	if goodRuns > 0 {
+		res := r.run(ctx, "good-2-replicas", "",
+			map[string]string{"E2E_NOTIFY_REPLICAS": "2"}, false)
+		fmt.Printf("good stack with two notify-server replicas: %s\n", res.summary())
+		if !res.passed() {
+			failed = append(failed, "good stack with two replicas: "+res.summary())
+		}
 	}
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)

@@ -66,7 +66,9 @@ type Stream struct {
 var ErrRefused = errors.New("stream refused")
 
 // Open connects and returns once connection_confirmed has been read, so a
-// caller may publish right after. It fails after the bound in ctx.
+// caller may publish right after. It fails after the bound in ctx; a stream
+// that did not confirm is returned closed with the error, so its bytes can
+// still serve as evidence.
 func Open(ctx context.Context, o Options) (*Stream, error) {
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Stream{
@@ -125,11 +127,11 @@ func Open(ctx context.Context, o Options) (*Stream, error) {
 	_, err = s.WaitFor(ctx, func(evs []Event) bool { return len(evs) > 0 })
 	if err != nil {
 		s.Close()
-		return nil, fmt.Errorf("%s: no connection_confirmed: %w%s", o.Label, err, s.seen())
+		return s, fmt.Errorf("%s: no connection_confirmed: %w%s", o.Label, err, s.seen())
 	}
 	if first := s.Events()[0]; first.Name != "connection_confirmed" {
 		s.Close()
-		return nil, fmt.Errorf("%s: first event is %q, expected connection_confirmed",
+		return s, fmt.Errorf("%s: first event is %q, expected connection_confirmed",
 			o.Label, first.Name)
 	}
 	return s, nil
