@@ -21,8 +21,12 @@ var _ = Describe("Authentication", Label("auth"), func() {
 				Transport: &http.Transport{TLSClientConfig: env.tls},
 				Timeout:   timeouts.Connect,
 			}
+			defer client.CloseIdleConnections()
 			refusal := func(base, token string) string {
-				u := base + "/events?access_token=" + url.QueryEscape(token)
+				u := base + "/events"
+				if token != "" {
+					u += "?access_token=" + url.QueryEscape(token)
+				}
 				req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 				Expect(err).NotTo(HaveOccurred())
 				resp, err := client.Do(req)
@@ -30,9 +34,10 @@ var _ = Describe("Authentication", Label("auth"), func() {
 					return err.Error()
 				}
 				resp.Body.Close()
-				if resp.StatusCode != http.StatusUnauthorized {
-					return fmt.Sprintf("HTTP %d (Content-Type %q), expected 401",
-						resp.StatusCode, resp.Header.Get("Content-Type"))
+				ct := resp.Header.Get("Content-Type")
+				if resp.StatusCode != http.StatusUnauthorized || eventStream.MatchString(ct) {
+					return fmt.Sprintf("HTTP %d (Content-Type %q), expected 401 and no stream",
+						resp.StatusCode, ct)
 				}
 				return ""
 			}
@@ -47,7 +52,7 @@ var _ = Describe("Authentication", Label("auth"), func() {
 					v = hop.Verdict{Hop: hop.Nginx, Cause: "the " + bad.Name +
 						" token was answered with " + got + " (notify-server refused it)"}
 				}
-				expectDelivered(v, "")
+				failWithVerdict(v, "")
 			}
 		}, SpecTimeout(timeouts.Spec))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -14,15 +15,21 @@ import (
 	"github.com/fechatter/notify-e2e/internal/token"
 )
 
+// variants are the expectations in fixtures/, loaded once; a broken fixture
+// stops the run rather than skipping specs.
+var variants = func() []fixtures.Fixture {
+	all, err := fixtures.Load(filepath.Join(root, "fixtures"))
+	if err != nil {
+		panic(err)
+	}
+	return all
+}()
+
 // The delivery specs are generated from fixtures/: one spec per variant,
 // receiver role and transport.
 var _ = Describe("RealtimeEvent delivery", Label("delivery"), func() {
-	all, err := fixtures.Load(filepath.Join(root, "fixtures"))
-	if err != nil {
-		panic(err) // a broken fixture must stop the run, not skip specs
-	}
-	for _, f := range all {
-		Describe(f.Variant, Label(f.Variant), func() {
+	for _, f := range variants {
+		Describe(f.Name(), Label(f.Variant), func() {
 			for _, p := range proxied {
 				Context("through nginx over "+p.label, Label(p.label), func() {
 					for _, role := range f.Users {
@@ -45,60 +52,77 @@ func wants(es []fixtures.Expected) []hop.Want {
 	return out
 }
 
-// expectDelivery publishes f's event and checks what role receives through
-// nginx over p, and straight from notify-server, up to a sentinel.
-func expectDelivery(ctx context.Context, f fixtures.Fixture, role string, p path) {
-	ids := env.ids(f.Placeholders())
-	b, err := f.Bind(ids)
+// arranged is one spec's instance of a fixture: fresh ids, the bound
+// subject, body and expectations, and the user playing role.
+type arranged struct {
+	ids   map[string]int64
+	bound fixtures.Bound
+	user  token.User
+	want  []hop.Want
+	// ordered says the event shares the sentinel's chat, so contract
+	// section 6 delivers the two in publish order.
+	ordered bool
+}
+
+// arrange gives f fresh ids and seeds its chat members.
+func arrange(ctx context.Context, f fixtures.Fixture, role string) arranged {
+	GinkgoHelper()
+	a := arranged{ids: env.ids(f.Placeholders())}
+	var err error
+	a.bound, err = f.Bind(a.ids)
 	Expect(err).NotTo(HaveOccurred())
-	user := token.NewUser(ids[role], 1)
+	a.user = token.NewUser(a.ids[role], 1)
 	if ws, ok := f.Workspaces[role]; ok {
-		user.WorkspaceID = ws
+		a.user.WorkspaceID = ws
 	}
-	who := fmt.Sprintf("user %d (%s)", user.ID, role)
+	a.want = wants(a.bound.Expect[a.user.ID])
+	a.ordered = strings.HasPrefix(a.bound.Subject,
+		fmt.Sprintf("fechatter.realtime.chat.%d", a.ids["chat"]))
 
 	By("seed the chat members")
-	seedMembers(ctx, f, ids)
+	for chat, roles := range f.Members {
+		Expect(env.members.Join(ctx, a.ids[chat], userIDs(a.ids, roles)...)).To(Succeed())
+	}
+	for chat, roles := range f.Left {
+		Expect(env.members.Join(ctx, a.ids[chat], userIDs(a.ids, roles)...)).To(Succeed())
+		Expect(env.members.Leave(ctx, a.ids[chat], userIDs(a.ids, roles)...)).To(Succeed())
+	}
+	return a
+}
+
+// expectDelivery publishes f's event and checks what role receives through
+// nginx over p, and straight from notify-server, up to a sentinel.
+func expectDelivery(ctx context.Context, f fixtures.Fixture, role string, p route) {
+	a := arrange(ctx, f, role)
+	who := fmt.Sprintf("user %d (%s)", a.user.ID, role)
 
 	By("connect " + role + " straight to notify-server and through nginx")
-	viaDirect := env.connect(ctx, direct, user, role, "")
-	viaProxy := env.connect(ctx, p, user, role, "")
+	viaDirect := env.connect(ctx, direct, a.user, role, "")
+	viaProxy := env.connect(ctx, p, a.user, role, "")
 
 	By("publish the " + f.Variant)
-	var obs hop.Observation
-	obs.PublishErr = env.publish(ctx, b.Subject, b.Body)
-	tctx, cancel := context.WithTimeout(ctx, timeouts.Delivery)
-	_, obs.TapSaw = env.tap.WaitFor(tctx, b.Subject, b.Body)
-	cancel()
+	env.publish(ctx, a.bound.Subject, a.bound.Body)
+	env.expectTapped(ctx, a.bound.Subject, a.bound.Body)
 
-	By("publish a sentinel to " + role + " and read up to it")
-	sent := env.newSentinel(ids["chat"], user.ID)
-	Expect(env.publish(ctx, sent.subject(), sent.body())).To(Succeed())
-	want := wants(b.Expect[user.ID])
+	sent := env.sendSentinel(ctx, a.ids["chat"], a.user.ID)
 	fromDirect, fromProxy := sent.upTo(ctx, viaDirect), sent.upTo(ctx, viaProxy)
+	if !a.ordered {
+		// Nothing orders this event after the sentinel, so a late one gets
+		// the streaming bound to show up before the verdict.
+		holdStill(ctx, viaDirect, viaProxy)
+	}
 
-	obs.Direct = fromDirect.problem(viaDirect, want, who)
-	obs.Proxied = fromProxy.problem(viaProxy, want, who)
+	obs := hop.Observation{TapSaw: true}
+	obs.Direct = fromDirect.problem(viaDirect, a.want, who, a.ordered)
+	obs.Proxied = fromProxy.problem(viaProxy, a.want, who, a.ordered)
 	obs.Stalled = fromProxy.err != nil && len(fromProxy.before) == 0
 	obs.Encoding = viaProxy.Header.Get("Content-Encoding")
 	if fromDirect.err == nil && fromProxy.err == nil {
 		obs.Late = fromProxy.at.Sub(fromDirect.at)
-		obs.Bunched = bunched(viaProxy.Raw(), len(fromProxy.before)+1)
+		obs.Bunched = hop.Bunched(viaProxy.Raw().Events(), len(fromProxy.before)+1)
 	}
-
-	v := hop.Judge(obs, timeouts.Streaming)
-	expectDelivered(v, fmt.Sprintf("waited up to %v per event", timeouts.Delivery))
-}
-
-func seedMembers(ctx context.Context, f fixtures.Fixture, ids map[string]int64) {
-	GinkgoHelper()
-	for chat, roles := range f.Members {
-		Expect(env.members.Join(ctx, ids[chat], userIDs(ids, roles)...)).To(Succeed())
-	}
-	for chat, roles := range f.Left {
-		Expect(env.members.Join(ctx, ids[chat], userIDs(ids, roles)...)).To(Succeed())
-		Expect(env.members.Leave(ctx, ids[chat], userIDs(ids, roles)...)).To(Succeed())
-	}
+	failWithVerdict(hop.Judge(obs, timeouts.Streaming),
+		fmt.Sprintf("waited up to %v per event", timeouts.Delivery))
 }
 
 func userIDs(ids map[string]int64, roles []string) []int64 {

@@ -16,6 +16,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/fechatter/notify-e2e/internal/stack"
+	"github.com/fechatter/notify-e2e/internal/timeouts"
 )
 
 // Evidence is written only for a failed spec: the raw transcripts of its
@@ -23,7 +24,7 @@ import (
 // configuration, and one timeline merging them all.
 var _ = BeforeEach(func() {
 	streams.Lock()
-	streams.open, streams.via, streams.user = nil, nil, nil
+	streams.open, streams.via, streams.user, streams.read = nil, nil, nil, nil
 	streams.Unlock()
 	specStart = time.Now()
 })
@@ -44,7 +45,7 @@ var _ = AfterEach(func(ctx SpecContext) {
 	if tl, err := os.ReadFile(filepath.Join(dir, "timeline.txt")); err == nil {
 		AddReportEntry("timeline (last lines)", lastLines(string(tl), 60))
 	}
-}, NodeTimeout(time.Minute))
+}, NodeTimeout(timeouts.Evidence))
 
 type line struct {
 	at   time.Time

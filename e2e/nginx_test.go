@@ -39,6 +39,6 @@ var _ = Describe("The nginx configuration", Label("nginx-config"), func() {
 			}
 			v = hop.Verdict{Hop: hop.Nginx, Cause: strings.Join(lines, "; ")}
 		}
-		expectDelivered(v, "")
+		failWithVerdict(v, "")
 	}, SpecTimeout(timeouts.Spec))
 })

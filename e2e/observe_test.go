@@ -12,7 +12,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/fechatter/notify-e2e/internal/framing"
 	"github.com/fechatter/notify-e2e/internal/hop"
 	"github.com/fechatter/notify-e2e/internal/sseclient"
 	"github.com/fechatter/notify-e2e/internal/timeouts"
@@ -24,58 +23,48 @@ import (
 // connection is in too: that is how "nothing" is proven without sleeping.
 type sentinel struct {
 	chat, user, msg int64
-	match           *regexp.Regexp
+	// match finds the sentinel by its payload alone, so a server that
+	// renames frames or wraps payloads still shows where its events end.
+	match *regexp.Regexp
 }
 
-func (w *world) newSentinel(chat, user int64) sentinel {
+// sendSentinel publishes a sentinel to user in chat and checks that NATS
+// carried it.
+func (w *world) sendSentinel(ctx context.Context, chat, user int64) sentinel {
+	GinkgoHelper()
 	msg := w.id()
-	return sentinel{
+	s := sentinel{
 		chat: chat, user: user, msg: msg,
-		// Matched on the payload alone, so a server that renames frames or
-		// wraps payloads still lets the spec see where the event stream ends.
 		match: regexp.MustCompile(`"message_id"\s*:\s*` + strconv.FormatInt(msg, 10) + `\b`),
 	}
-}
-
-func (s sentinel) subject() string {
-	return fmt.Sprintf("fechatter.realtime.chat.%d.unread", s.chat)
-}
-
-func (s sentinel) body() []byte {
-	return fmt.Appendf(nil, `{"MessageUnread":{"message_id":%d,"chat_id":%d,"user_id":%d}}`,
-		s.msg, s.chat, s.user)
+	By("publish a sentinel to the user and read every stream up to it")
+	subject := fmt.Sprintf("fechatter.realtime.chat.%d.unread", chat)
+	body := []byte(`{"MessageUnread":` + unreadData(msg, chat, user) + `}`)
+	w.publish(ctx, subject, body)
+	w.expectTapped(ctx, subject, body)
+	return s
 }
 
 func (s sentinel) in(e sseclient.Event) bool { return s.match.MatchString(e.Data) }
 
-// reading is what one stream received around the sentinel.
+// reading is what one stream received up to the sentinel.
 type reading struct {
+	s      sentinel
+	from   int       // where this reading starts in the stream's events
 	before []hop.Got // between connection_confirmed and the sentinel
-	after  []hop.Got // after the sentinel, as far as had arrived
 	at     time.Time // when the sentinel arrived
 	err    error     // the sentinel did not arrive in time
 }
 
-// upTo waits for the sentinel on st and splits what st received at it.
+// upTo waits for the sentinel on st.
 func (s sentinel) upTo(ctx context.Context, st *sseclient.Stream) reading {
 	ctx, cancel := context.WithTimeout(ctx, timeouts.Delivery)
 	defer cancel()
 	evs, err := st.WaitFor(ctx, func(evs []sseclient.Event) bool {
 		return slices.ContainsFunc(evs, s.in)
 	})
-	var r reading
-	seen := false
-	for _, e := range evs[1:] {
-		g := hop.Got{Name: e.Name, Data: e.Data, At: e.At}
-		switch {
-		case !seen && s.in(e):
-			seen, r.at = true, e.At
-		case seen:
-			r.after = append(r.after, g)
-		default:
-			r.before = append(r.before, g)
-		}
-	}
+	r := reading{s: s, from: streams.readUpTo(st)}
+	r.before, r.at, _ = split(s, evs[r.from:])
 	if err != nil {
 		r.err = fmt.Errorf("the sentinel MessageUnread published after the event "+
 			"did not reach %s within %v (%v); the stream delivered %d events", st.Label,
@@ -84,20 +73,39 @@ func (s sentinel) upTo(ctx context.Context, st *sseclient.Stream) reading {
 	return r
 }
 
-// problem is the first thing wrong with what a stream received against
-// want: the events themselves, whether the sentinel came, then ids and
-// framing.
-func (r reading) problem(st *sseclient.Stream, want []hop.Want, who string) hop.Problem {
+// split cuts a stream's events since the last reading at the sentinel.
+func split(s sentinel, evs []sseclient.Event) (before []hop.Got, at time.Time, after []hop.Got) {
+	seen := false
+	for _, e := range evs {
+		g := hop.Got{Name: e.Name, Data: e.Data, At: e.At}
+		switch {
+		case !seen && s.in(e):
+			seen, at = true, e.At
+		case seen:
+			after = append(after, g)
+		default:
+			before = append(before, g)
+		}
+	}
+	return before, at, after
+}
+
+// problem is the first thing wrong with what st received against want: the
+// events up to the sentinel, whether the sentinel came, anything that came
+// after it by the time of asking, then ids and framing. ordered says the
+// event shares the sentinel's chat, so contract section 6 orders the two.
+func (r reading) problem(st *sseclient.Stream, want []hop.Want, who string,
+	ordered bool,
+) hop.Problem {
+	_, _, after := split(r.s, st.Events()[r.from:])
 	diff := hop.Diff(want, r.before, who)
-	if diff.Kind == hop.Missing {
+	if diff.Kind == hop.Missing && ordered {
 		// An expected event that came only after the sentinel, published
 		// later in the same chat, was overtaken: order, not loss.
-		if missing, _ := hop.Unmatched(want, r.before); len(missing) > 0 {
-			if late, _ := hop.Unmatched(missing, r.after); len(late) < len(missing) {
-				diff = hop.Problemf(hop.Reordered, "%s; it arrived after the sentinel "+
-					"published after it in the same chat: publish order was not kept",
-					diff.Text)
-			}
+		missing, _ := hop.Unmatched(want, r.before)
+		if late, _ := hop.Unmatched(missing, after); len(late) < len(missing) {
+			diff = hop.Problemf(hop.Reordered, "%s; it arrived after the sentinel "+
+				"published after it in the same chat: publish order was not kept", diff.Text)
 		}
 	}
 	switch {
@@ -109,45 +117,15 @@ func (r reading) problem(st *sseclient.Stream, want []hop.Want, who string) hop.
 	case r.err != nil:
 		return hop.Problem{Kind: hop.Missing, Text: r.err.Error()}
 	}
-	if p := idProblem(st); !p.OK() {
+	if len(after) > 0 {
+		// Nothing else is published to this user, so anything after the
+		// sentinel is a copy or an event meant for someone else.
+		return hop.Diff(want, append(slices.Clone(r.before), after...), who)
+	}
+	if p := hop.IDs(st.Label, st.Raw().Events()); !p.OK() {
 		return p
 	}
 	return framingProblem(st)
-}
-
-// idProblem checks the ids of the events a stream decoded: every routed
-// event carries its own id, and ids increase.
-func idProblem(st *sseclient.Stream) hop.Problem {
-	var prev string
-	for _, e := range st.Raw().Events() {
-		if e.Name == "connection_confirmed" || e.Name == "resync" {
-			continue
-		}
-		if !e.HasID {
-			return hop.Problemf(hop.BadIDs, "%s: `%s` has no id: line (bytes %q)",
-				st.Label, e.Name, e.Raw)
-		}
-		if prev != "" && !idAfter(e.ID, prev) {
-			return hop.Problemf(hop.BadIDs, "%s: id %q follows id %q; ids must increase",
-				st.Label, e.ID, prev)
-		}
-		prev = e.ID
-	}
-	return hop.Problem{}
-}
-
-// idAfter orders opaque ids: numbers by value, anything else by length then
-// bytes, which is numeric order for decimal strings.
-func idAfter(a, b string) bool {
-	if x, err := strconv.ParseUint(a, 10, 64); err == nil {
-		if y, err := strconv.ParseUint(b, 10, 64); err == nil {
-			return x > y
-		}
-	}
-	if len(a) != len(b) {
-		return len(a) > len(b)
-	}
-	return a > b
 }
 
 // framingProblem quotes the first bytes a browser would read differently.
@@ -158,17 +136,6 @@ func framingProblem(st *sseclient.Stream) hop.Problem {
 	}
 	return hop.Problemf(hop.Framing, "%s: framing a browser reads differently: %v",
 		st.Label, vs[0])
-}
-
-// bunched says whether the last n events came in one read of the stream,
-// which is what a proxy that buffered them produces.
-func bunched(rec *framing.Recorder, n int) bool {
-	evs := rec.Events()
-	if n < 2 || len(evs) < n {
-		return false
-	}
-	last := evs[len(evs)-n:]
-	return last[0].At.Equal(last[n-1].At)
 }
 
 // describe renders a user's expectation as the end of a spec sentence.
@@ -184,28 +151,35 @@ func describe(want []hop.Want) string {
 }
 
 // expectOnly publishes a sentinel to user in chat and requires that every
-// stream received exactly want, in order, before it.
+// stream received exactly want, in order, before it, and nothing after.
 func expectOnly(ctx context.Context, chat, user int64, sts []*sseclient.Stream,
 	want []hop.Want,
 ) {
 	GinkgoHelper()
-	sent := env.newSentinel(chat, user)
-	Expect(env.publish(ctx, sent.subject(), sent.body())).To(Succeed())
-	var found []problem
-	for _, st := range sts {
-		found = append(found, on(st, sent.upTo(ctx, st).problem(st, want, st.Label)))
-	}
-	expectClean(found)
+	expectClean(readAll(ctx, env.sendSentinel(ctx, chat, user), sts, want))
 }
 
-// problem is what a check found wrong at one hop's observer.
-type problem struct {
+// readAll reads every stream up to the sentinel and says what is wrong with
+// each.
+func readAll(ctx context.Context, s sentinel, sts []*sseclient.Stream, want []hop.Want,
+) []finding {
+	found := make([]finding, len(sts))
+	for i, st := range sts {
+		r := s.upTo(ctx, st)
+		found[i] = on(st, r.problem(st, want, st.Label, true))
+		streams.markRead(st, r.s)
+	}
+	return found
+}
+
+// finding is what a check found wrong at one hop's observer.
+type finding struct {
 	at hop.Hop
 	hop.Problem
 }
 
 // on lays a problem found on st at the hop st observes.
-func on(st *sseclient.Stream, p hop.Problem) problem { return problem{hopOf(st), p} }
+func on(st *sseclient.Stream, p hop.Problem) finding { return finding{hopOf(st), p} }
 
 // hopOf is the hop a stream observes: notify-server for a stream straight
 // to it, nginx for one through the proxy.
@@ -222,37 +196,56 @@ func hopOf(st *sseclient.Stream) hop.Hop {
 // problem: one straight from notify-server is notify-server's, one seen
 // only through nginx is nginx's, one seen only in the browser is the
 // browser's.
-func expectClean(found []problem) {
+func expectClean(found []finding) {
 	GinkgoHelper()
 	var v hop.Verdict
 	for _, f := range found {
 		if f.OK() {
 			continue
 		}
-		if f.at == hop.Nginx && f.Kind.ServerMade() {
-			f.at = hop.NotifyServer
-			f.Text += hop.ServerMadeNote
-		}
-		if v.Hop == hop.None || f.at.Before(v.Hop) {
-			v = hop.Verdict{Hop: f.at, Cause: f.Text}
+		at, p := hop.Locate(f.at, f.Problem)
+		if v.Hop == hop.None || at.Before(v.Hop) {
+			v = hop.Verdict{Hop: at, Cause: p.Text}
 		}
 	}
-	if slices.ContainsFunc(found, func(f problem) bool { return f.at.Before(v.Hop) }) {
+	if slices.ContainsFunc(found, func(f finding) bool { return f.at.Before(v.Hop) }) {
 		v.Cause += "; the observers before it got it as expected"
 	}
-	expectDelivered(v, fmt.Sprintf("bounds: %v per event, %v to connect",
+	failWithVerdict(v, fmt.Sprintf("bounds: %v per event, %v to connect",
 		timeouts.Delivery, timeouts.Connect))
 }
 
-// expectDelivered fails the spec with the verdict alone, so the report's
-// first line says at which hop and why.
-func expectDelivered(v hop.Verdict, bounds string) {
+// failWithVerdict fails the spec with the verdict first, so the report's
+// first line says at which hop and why; it does nothing when all is well.
+func failWithVerdict(v hop.Verdict, bounds string) {
 	GinkgoHelper()
 	if v.Hop == hop.None {
 		return
 	}
+	msg := v.String()
 	if bounds != "" {
-		Fail(fmt.Sprintf("%s\n(%s)", v, bounds))
+		msg += "\n(" + bounds + ")"
 	}
-	Fail(v.String())
+	Fail(msg)
+}
+
+// holdStill waits out the streaming bound, ending early if a stream gets
+// anything; the caller then judges what arrived. It proves "nothing more"
+// where no sentinel can: for an event on a subject the sentinel does not
+// share, the contract gives no order between them.
+func holdStill(ctx context.Context, sts ...*sseclient.Stream) {
+	counts := make([]int, len(sts))
+	for i, st := range sts {
+		counts[i] = len(st.Events())
+	}
+	_ = InterceptGomegaFailure(func() {
+		Consistently(ctx, func() bool {
+			for i, st := range sts {
+				if len(st.Events()) != counts[i] {
+					return false
+				}
+			}
+			return true
+		}).WithTimeout(timeouts.Streaming).WithPolling(timeouts.Poll).Should(BeTrue())
+	})
 }

@@ -7,7 +7,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/fechatter/notify-e2e/internal/hop"
-	"github.com/fechatter/notify-e2e/internal/sseclient"
 	"github.com/fechatter/notify-e2e/internal/timeouts"
 	"github.com/fechatter/notify-e2e/internal/token"
 )
@@ -16,11 +15,11 @@ import (
 // for a server that fans out concurrently to reorder some.
 const burst = 20
 
-var _ = Describe("Ordering", Label("ordering"), func() {
+var _ = Describe("Delivery order", Label("ordering"), func() {
 	It("keeps publish order for events on one subject", func(ctx SpecContext) {
 		chat, reader, alice := env.id(), env.id(), token.NewUser(env.id(), 1)
 		Expect(env.members.Join(ctx, chat, reader, alice.ID)).To(Succeed())
-		sts := everyPath(ctx, alice, "alice")
+		sts := connectVia(ctx, alice, "alice", direct, viaHTTP, viaTLS)
 
 		By(fmt.Sprintf("publish %d read receipts back to back", burst))
 		var want []hop.Want
@@ -34,7 +33,7 @@ var _ = Describe("Ordering", Label("ordering"), func() {
 	It("keeps publish order across the subjects of one chat", func(ctx SpecContext) {
 		chat, bob, alice := env.id(), env.id(), token.NewUser(env.id(), 1)
 		Expect(env.members.Join(ctx, chat, bob, alice.ID)).To(Succeed())
-		sts := everyPath(ctx, alice, "alice")
+		sts := connectVia(ctx, alice, "alice", direct, viaHTTP, viaTLS)
 
 		By("publish messages, typing, receipts and deletions interleaved")
 		var want []hop.Want
@@ -64,14 +63,3 @@ var _ = Describe("Ordering", Label("ordering"), func() {
 		expectOnly(ctx, chat, alice.ID, sts, want)
 	}, SpecTimeout(timeouts.Spec))
 })
-
-// everyPath connects u over HTTP and TLS through nginx and straight to
-// notify-server.
-func everyPath(ctx SpecContext, u token.User, who string) []*sseclient.Stream {
-	GinkgoHelper()
-	return []*sseclient.Stream{
-		env.connect(ctx, direct, u, who, ""),
-		env.connect(ctx, viaHTTP, u, who, ""),
-		env.connect(ctx, viaTLS, u, who, ""),
-	}
-}

@@ -30,8 +30,8 @@ var root = mustModuleRoot()
 func TestE2E(t *testing.T) {
 	RegisterFailHandler(Fail)
 	SetDefaultEventuallyTimeout(timeouts.Delivery)
-	SetDefaultEventuallyPollingInterval(20 * time.Millisecond)
-	SetDefaultConsistentlyDuration(timeouts.Streaming)
+	SetDefaultEventuallyPollingInterval(timeouts.Poll)
+	SetDefaultConsistentlyPollingInterval(timeouts.Poll)
 	RunSpecs(t, "notify-server end to end")
 }
 
@@ -77,10 +77,10 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	var h handoff
 	Expect(json.Unmarshal(b, &h)).To(Succeed())
 	w, err := newWorld(ctx, h)
+	DeferCleanup(w.close)
 	Expect(err).NotTo(HaveOccurred())
 	env = w
-	DeferCleanup(w.close)
-}, NodeTimeout(timeouts.ImageBuild+timeouts.StackStart))
+}, NodeTimeout(timeouts.SuiteSetup))
 
 // handoff is what the first process gives the others.
 type handoff struct {

@@ -3,8 +3,9 @@ package e2e
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
-	"strconv"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -36,23 +37,25 @@ type world struct {
 	noBrowser error
 }
 
+// newWorld connects to the stack. It returns what it built even on error,
+// so the caller's cleanup closes whatever did open.
 func newWorld(ctx context.Context, h handoff) (*world, error) {
 	w := &world{handoff: h}
 	var err error
 	if w.signer, err = token.SignerFromPEM(h.SigningKey); err != nil {
-		return nil, err
+		return w, err
 	}
 	if w.tls, err = certs.ClientConfig(h.CACert); err != nil {
-		return nil, err
+		return w, err
 	}
 	if w.pub, err = bus.Connect(h.NATS); err != nil {
-		return nil, err
+		return w, err
 	}
 	if w.tap, err = bus.NewTap(h.NATS); err != nil {
-		return nil, err
+		return w, err
 	}
 	if w.members, err = members.Open(ctx, h.Postgres); err != nil {
-		return nil, err
+		return w, err
 	}
 	w.browser, w.noBrowser = browser.Start(ctx)
 	// Ids of different processes never meet: each starts a billion apart.
@@ -64,9 +67,15 @@ func (w *world) close() {
 	if w.browser != nil {
 		w.browser.Close()
 	}
-	w.pub.Close()
-	w.tap.Close()
-	w.members.Close()
+	if w.pub != nil {
+		w.pub.Close()
+	}
+	if w.tap != nil {
+		w.tap.Close()
+	}
+	if w.members != nil {
+		w.members.Close()
+	}
 }
 
 // id returns an id no other spec of the run uses, for a user, a chat or a
@@ -82,8 +91,8 @@ func (w *world) ids(names []string) map[string]int64 {
 	return m
 }
 
-// path is one way a client reaches notify-server.
-type path struct {
+// route is one way a client reaches notify-server.
+type route struct {
 	name  string // "nginx/http", "nginx/tls", "direct"
 	label string
 	base  func(*world) string
@@ -91,24 +100,54 @@ type path struct {
 }
 
 var (
-	viaHTTP = path{"nginx/http", "http", func(w *world) string { return w.NginxHTTP }, false}
-	viaTLS  = path{"nginx/tls", "tls", func(w *world) string { return w.NginxHTTPS }, true}
-	direct  = path{"direct", "direct", func(w *world) string { return w.Notify[0] }, false}
-	proxied = []path{viaHTTP, viaTLS}
+	viaHTTP = route{"nginx/http", "http", func(w *world) string { return w.NginxHTTP }, false}
+	viaTLS  = route{"nginx/tls", "tls", func(w *world) string { return w.NginxHTTPS }, true}
+	direct  = route{"direct", "direct", func(w *world) string { return w.Notify[0] }, false}
+	proxied = []route{viaHTTP, viaTLS}
 )
 
 // streams keeps every stream a spec opened, and the path it took, for
 // verdicts and evidence.
-var streams struct {
+var streams registry
+
+type registry struct {
 	sync.Mutex
 	open []*sseclient.Stream
-	via  map[*sseclient.Stream]path
+	via  map[*sseclient.Stream]route
 	user map[*sseclient.Stream]int64
+	// read is where the next reading of a stream starts: after
+	// connection_confirmed, then after the last sentinel read.
+	read map[*sseclient.Stream]int
+}
+
+// readUpTo is where the next reading of st starts.
+func (r *registry) readUpTo(st *sseclient.Stream) int {
+	r.Lock()
+	defer r.Unlock()
+	if n, ok := r.read[st]; ok {
+		return n
+	}
+	return 1
+}
+
+// markRead moves st's next reading past the sentinel s, once it came.
+func (r *registry) markRead(st *sseclient.Stream, s sentinel) {
+	evs := st.Events()
+	i := slices.IndexFunc(evs, s.in)
+	if i < 0 {
+		return
+	}
+	r.Lock()
+	defer r.Unlock()
+	if r.read == nil {
+		r.read = map[*sseclient.Stream]int{}
+	}
+	r.read[st] = i + 1
 }
 
 // connect opens user's stream over p and returns once connection_confirmed
 // is read. The stream is closed when the spec ends.
-func (w *world) connect(ctx context.Context, p path, u token.User, who string,
+func (w *world) connect(ctx context.Context, p route, u token.User, who string,
 	lastEventID string,
 ) *sseclient.Stream {
 	GinkgoHelper()
@@ -128,7 +167,7 @@ func (w *world) connect(ctx context.Context, p path, u token.User, who string,
 		streams.Lock()
 		streams.open = append(streams.open, s)
 		if streams.via == nil {
-			streams.via = map[*sseclient.Stream]path{}
+			streams.via = map[*sseclient.Stream]route{}
 			streams.user = map[*sseclient.Stream]int64{}
 		}
 		streams.via[s], streams.user[s] = p, u.ID
@@ -141,7 +180,7 @@ func (w *world) connect(ctx context.Context, p path, u token.User, who string,
 			"waited %v for connection_confirmed: %v", timeouts.Connect, err)}
 		if p.name != direct.name {
 			v.Hop = hop.Nginx
-			if openedStraight(u.ID) {
+			if openedStraight(u.ID) && !errors.Is(err, sseclient.ErrRefused) {
 				v.Cause += "; the same user's stream straight to notify-server opened, so " +
 					"nginx holds the stream back (proxy_buffering, proxy_cache or gzip)"
 			}
@@ -152,12 +191,40 @@ func (w *world) connect(ctx context.Context, p path, u token.User, who string,
 	return s
 }
 
-// publish sends a RealtimeEvent as the chat server does.
-func (w *world) publish(ctx context.Context, subject string, body []byte) error {
-	return w.pub.Publish(ctx, subject, body)
+// connectVia opens u's streams over the routes, in order, each returning
+// once connection_confirmed is read. Specs list direct first, so a stream
+// that fails through nginx is known to have opened straight.
+func connectVia(ctx context.Context, u token.User, who string, routes ...route,
+) []*sseclient.Stream {
+	GinkgoHelper()
+	sts := make([]*sseclient.Stream, len(routes))
+	for i, r := range routes {
+		sts[i] = env.connect(ctx, r, u, who, "")
+	}
+	return sts
 }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+// publish sends a RealtimeEvent as the chat server does; a publish or flush
+// that fails is the first hop's failure.
+func (w *world) publish(ctx context.Context, subject string, body []byte) {
+	GinkgoHelper()
+	if err := w.pub.Publish(ctx, subject, body); err != nil {
+		failWithVerdict(hop.Verdict{Hop: hop.Publish, Cause: err.Error()}, "")
+	}
+}
+
+// expectTapped fails with a NATS verdict unless the tap on
+// fechatter.realtime.> saw the message within the delivery bound.
+func (w *world) expectTapped(ctx context.Context, subject string, body []byte) {
+	GinkgoHelper()
+	tctx, cancel := context.WithTimeout(ctx, timeouts.Delivery)
+	defer cancel()
+	if _, ok := w.tap.WaitFor(tctx, subject, body); !ok {
+		failWithVerdict(hop.Verdict{Hop: hop.NATS, Cause: fmt.Sprintf("the tap on %s never "+
+			"saw the message published on %s within %v", bus.TapSubject, subject,
+			timeouts.Delivery)}, "")
+	}
+}
 
 // openedStraight says this spec has a stream of user straight to
 // notify-server that opened.

@@ -8,9 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"syscall"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/fechatter/notify-e2e/internal/timeouts"
 )
 
 // runner runs the compiled suite with one set of inputs.
@@ -41,6 +44,14 @@ func (r runner) run(ctx context.Context, name, labels string, env map[string]str
 		args = append(args, "-ginkgo.fail-fast")
 	}
 	cmd := exec.CommandContext(ctx, r.suite, args...)
+	// An interrupted self-check must not leave a stack behind: SIGKILL, the
+	// default, skips the suite's cleanup. One interrupt lets Ginkgo run its
+	// DeferCleanup nodes, and removing the stack is bounded by Teardown.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = timeouts.Teardown
+	// A group of its own keeps a terminal's Ctrl-C from reaching the suite
+	// as well: Ginkgo skips cleanup at the second interrupt.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Dir = filepath.Join(r.root, "e2e")
 	cmd.Env = append(os.Environ(), "E2E_ARTIFACTS="+dir)
 	for k, v := range env {

@@ -75,7 +75,7 @@ type Tab struct {
 const listen = `(() => {
   window.received = [];
   window.confirmed = false;
-  const es = new EventSource(%q);
+  const es = new EventSource(%s);
   window.stream = es;
   es.addEventListener("connection_confirmed", () => { window.confirmed = true; });
   for (const name of %s) {
@@ -99,10 +99,16 @@ func (b *Browser) Open(ctx context.Context, origin, page, streamPath string,
 		cancel()
 		return nil, err
 	}
+	// JSON, not %q, for the same reason as in WaitFor.
+	stream, err := json.Marshal(streamPath)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
 	// The tab lives as long as the context of its first Run: tctx itself.
 	err = chromedp.Do(tctx, chromedp.Navigate(origin+page))
 	if err == nil {
-		_, err = chromedp.Run(tctx, chromedp.Evaluate[bool](fmt.Sprintf(listen, streamPath, list)))
+		_, err = chromedp.Run(tctx, chromedp.Evaluate[bool](fmt.Sprintf(listen, stream, list)))
 	}
 	if err == nil {
 		err = t.poll(ctx, "window.confirmed")
@@ -114,6 +120,11 @@ func (b *Browser) Open(ctx context.Context, origin, page, streamPath string,
 	return t, nil
 }
 
+// pollEvery is how often a Tab re-evaluates what it waits for. Each check
+// is a round trip to Chromium over the DevTools protocol; 10 ms keeps the
+// wait well below the delivery bounds without keeping Chromium busy.
+const pollEvery = 10 * time.Millisecond
+
 // poll evaluates expr in the page until it is truthy or ctx ends.
 func (t *Tab) poll(ctx context.Context, expr string) error {
 	deadline, ok := ctx.Deadline()
@@ -124,7 +135,7 @@ func (t *Tab) poll(ctx context.Context, expr string) error {
 	defer cancel()
 	_, err := chromedp.Run(pctx, chromedp.Poll[chromedp.Void](expr,
 		chromedp.WithPollingTimeout(time.Until(deadline)),
-		chromedp.WithPollingInterval(10*time.Millisecond)))
+		chromedp.WithPollingInterval(pollEvery)))
 	return err
 }
 
@@ -133,10 +144,24 @@ func (t *Tab) Received() ([]Event, error) {
 	return chromedp.Run(t.ctx, chromedp.Evaluate[[]Event]("window.received"))
 }
 
-// WaitFor polls the page until a received event's data contains marker,
-// and returns everything received.
-func (t *Tab) WaitFor(ctx context.Context, marker string) ([]Event, error) {
-	err := t.poll(ctx, fmt.Sprintf("window.received.some(e => e.data.includes(%q))", marker))
+// WaitFor polls the page until a received event's data matches pattern,
+// a JavaScript regular expression source (new RegExp(pattern).test(data)),
+// and returns everything received. A pattern the page cannot compile fails
+// at once rather than at the deadline.
+func (t *Tab) WaitFor(ctx context.Context, pattern string) ([]Event, error) {
+	// JSON is valid JavaScript, so the pattern reaches the page as one
+	// string literal whatever it holds; Go's %q escapes are not all JS.
+	src, err := json.Marshal(pattern)
+	if err != nil {
+		return nil, err
+	}
+	_, err = chromedp.Run(t.ctx, chromedp.Evaluate[bool](fmt.Sprintf(
+		`(() => { new RegExp(%s); return true; })()`, src)))
+	if err != nil {
+		return nil, fmt.Errorf("pattern %s: %w", src, err)
+	}
+	err = t.poll(ctx, fmt.Sprintf(
+		"window.received.some(e => new RegExp(%s).test(e.data))", src))
 	evs, rerr := t.Received()
 	return evs, errors.Join(err, rerr)
 }

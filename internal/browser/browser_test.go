@@ -61,12 +61,22 @@ func TestPageReceivesOnlyTheNamesItListensFor(t *testing.T) {
 
 	wctx, wcancel := context.WithTimeout(ctx, bound)
 	defer wcancel()
-	got, err := tab.WaitFor(wctx, `"last"`)
+	got, err := tab.WaitFor(wctx, `"last"\s*:\s*true`)
 	if err != nil {
 		t.Fatalf("expected the last NewMessage, got %v (received %v)", err, got)
 	}
 	want := []Event{{"NewMessage", `{"n":2}`, "2"}, {"NewMessage", `{"n":4,"last":true}`, "4"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("expected %v, got %v", want, got)
+	}
+
+	// A pattern the page cannot compile is a mistake in the spec: it must
+	// fail at once, not look like an event that never came.
+	start := time.Now()
+	if _, err := tab.WaitFor(wctx, `"n":(`); err == nil {
+		t.Fatal(`expected an error for the pattern "n":( , got none`)
+	}
+	if waited := time.Since(start); waited > bound/2 {
+		t.Fatalf("expected the bad pattern to fail at once, waited %v", waited)
 	}
 }

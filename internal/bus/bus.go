@@ -49,7 +49,8 @@ func (p *Publisher) Publish(ctx context.Context, subject string, body []byte) er
 	return nil
 }
 
-// Close drains and closes the connection.
+// Close closes the connection without draining it: a Publisher has no
+// subscriptions, and Publish returns only once the server has the message.
 func (p *Publisher) Close() { p.nc.Close() }
 
 // Message is one message the tap saw.

@@ -236,33 +236,36 @@ func (p *parser) resetBlock() {
 	p.block = p.block[:0]
 }
 
-// jsonProblem checks the contract's "data is one JSON object, compact". A
-// value spread over several data: lines cannot be compact, since the lines
-// are joined with "\n"; it only has to parse. Whitespace around a one-line
-// value is tolerated: a browser's JSON.parse skips it too.
+// jsonProblem checks the contract's "data is one JSON object, compact, on
+// one data: line". Compact JSON has no line break, so a value spread over
+// several data: lines breaks the contract whatever it holds; whether the
+// joined value parses tells pretty-printed JSON from something else.
+// Whitespace around a one-line value is tolerated: a browser's JSON.parse
+// skips it too.
 func jsonProblem(data string, lines int) string {
 	b := []byte(data)
-	what := "data"
 	if lines > 1 {
-		what = fmt.Sprintf("data joined from %d data: lines", lines)
+		spread := fmt.Sprintf("data spread over %d data: lines; compact JSON fits "+
+			"on one", lines)
+		if !json.Valid(b) {
+			return spread + " (joined with LF, the value is not even JSON)"
+		}
+		return spread + " (joined with LF, the value parses: pretty-printed JSON?)"
 	}
 	if !json.Valid(b) {
 		var v any
 		err := json.Unmarshal(b, &v)
-		return fmt.Sprintf("%s is not JSON (%v): the contract asks for one "+
-			"JSON object", what, err)
+		return fmt.Sprintf("data is not JSON (%v): the contract asks for one "+
+			"JSON object", err)
 	}
 	b = bytes.TrimSpace(b)
 	if b[0] != '{' {
-		return fmt.Sprintf("%s is JSON but not an object: the contract asks "+
-			"for one JSON object", what)
+		return "data is JSON but not an object: the contract asks for one JSON object"
 	}
-	if lines == 1 {
-		var compact bytes.Buffer
-		if json.Compact(&compact, b) == nil && !bytes.Equal(compact.Bytes(), b) {
-			return "data is JSON but not compact: a browser parses it, " +
-				"but the contract asks for compact JSON"
-		}
+	var compact bytes.Buffer
+	if json.Compact(&compact, b) == nil && !bytes.Equal(compact.Bytes(), b) {
+		return "data is JSON but not compact: a browser parses it, " +
+			"but the contract asks for compact JSON"
 	}
 	return ""
 }

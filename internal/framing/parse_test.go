@@ -88,15 +88,34 @@ var streamCases = []streamCase{
 		violations: []string{"invalid UTF-8"},
 	},
 	{
-		name:   "multi-line data is joined with LF",
+		name:   "multi-line data is joined with LF but breaks the contract",
 		stream: "data: {\ndata: \"a\": 1\ndata: }\n\n",
 		events: []Event{message("{\n\"a\": 1\n}")},
+		violations: []string{
+			"data spread over 3 data: lines; compact JSON fits on one " +
+				"(joined with LF, the value parses",
+		},
 	},
 	{
-		name:       "multi-line data that is not one JSON value",
-		stream:     "data: {\"a\":1}\ndata: {\"b\":2}\n\n",
-		events:     []Event{message("{\"a\":1}\n{\"b\":2}")},
-		violations: []string{"joined from 2 data: lines is not JSON"},
+		name:   "compact JSON split over two data: lines",
+		stream: "data: {\"a\":\ndata: 1}\n\n",
+		events: []Event{message("{\"a\":\n1}")},
+		violations: []string{
+			"data spread over 2 data: lines; compact JSON fits on one",
+		},
+	},
+	{
+		name:   "multi-line data that is not one JSON value",
+		stream: "data: {\"a\":1}\ndata: {\"b\":2}\n\n",
+		events: []Event{message("{\"a\":1}\n{\"b\":2}")},
+		violations: []string{"data spread over 2 data: lines; compact JSON fits on one " +
+			"(joined with LF, the value is not even JSON)"},
+	},
+	{
+		name:       "empty data lines count too",
+		stream:     "data\ndata: {}\n\n",
+		events:     []Event{message("\n{}")},
+		violations: []string{"data spread over 2 data: lines"},
 	},
 	{
 		name:     "comments anywhere",

@@ -213,7 +213,8 @@ func Judge(o Observation, streamBound time.Duration) Verdict {
 	case !o.Direct.OK():
 		return Verdict{NotifyServer, o.Direct.Text + directContext(o.Direct)}
 	case o.Proxied.Kind.ServerMade():
-		return Verdict{NotifyServer, o.Proxied.Text + ServerMadeNote}
+		at, p := Locate(Nginx, o.Proxied)
+		return Verdict{at, p.Text}
 	case o.Encoding != "":
 		return Verdict{Nginx, fmt.Sprintf("the stream through nginx is compressed "+
 			"(Content-Encoding: %s): gzip on text/event-stream", o.Encoding)}
@@ -234,10 +235,17 @@ func Judge(o Observation, streamBound time.Duration) Verdict {
 	return Verdict{}
 }
 
-// ServerMadeNote explains a verdict against notify-server from a problem
-// seen only through nginx.
-const ServerMadeNote = " (seen through nginx only, but a proxy passes events through " +
-	"unchanged, in order and once: this comes from notify-server)"
+// Locate says at which hop a problem seen by the observer at hop at was
+// made: nginx passes events through unchanged, in order and once, so a
+// problem of a kind it cannot make is notify-server's.
+func Locate(at Hop, p Problem) (Hop, Problem) {
+	if at == Nginx && p.Kind.ServerMade() {
+		p.Text += " (seen through nginx only, but a proxy passes events through " +
+			"unchanged, in order and once: this comes from notify-server)"
+		return NotifyServer, p
+	}
+	return at, p
+}
 
 func directContext(p Problem) string {
 	if p.Kind == Missing {

@@ -193,7 +193,7 @@ func TestJudge(t *testing.T) {
 			name: "a server-made problem seen through nginx only",
 			obs:  with(func(o *Observation) { o.Proxied = reordered }),
 			hop:  NotifyServer,
-			text: []string{reordered.Text, ServerMadeNote},
+			text: []string{reordered.Text, "a proxy passes events through unchanged"},
 		},
 		{
 			name: "the stream through nginx is compressed",
@@ -271,5 +271,20 @@ func mentions(t *testing.T, text string, parts ...string) {
 		if !strings.Contains(text, p) {
 			t.Errorf("expected the text to mention %q, got %q", p, text)
 		}
+	}
+}
+
+func TestLocate(t *testing.T) {
+	renamed := Problemf(Renamed, "event name `Generic`")
+	if at, p := Locate(Nginx, renamed); at != NotifyServer || p.Text == renamed.Text {
+		t.Errorf("expected a renamed event seen through nginx at notify-server with a note, "+
+			"got %s: %s", at, p.Text)
+	}
+	stalled := Problemf(Missing, "nothing arrived")
+	if at, _ := Locate(Nginx, stalled); at != Nginx {
+		t.Errorf("expected a missing event seen through nginx at nginx, got %s", at)
+	}
+	if at, _ := Locate(Browser, renamed); at != Browser {
+		t.Errorf("expected the browser's findings to stay the browser's, got %s", at)
 	}
 }

@@ -18,7 +18,9 @@ import (
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
 	dnetwork "github.com/moby/moby/api/types/network"
@@ -49,8 +51,11 @@ type Options struct {
 	// (fault switches, for example).
 	NotifyEnv map[string]string
 	// Dir receives the run's generated files (configuration, TLS
-	// material); it is removed with the stack unless Keep is set.
-	Dir  string
+	// material). Terminate removes it; a failed Start removes it too unless
+	// Keep is set.
+	Dir string
+	// Keep labels the containers as kept, so a reap of leftovers spares
+	// them, and leaves Dir behind when Start fails.
 	Keep bool
 	// Log receives progress lines and every container's output, prefixed
 	// with the container's name.
@@ -120,7 +125,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	st.Run = run
 	defer func() {
 		if err != nil {
-			st.Terminate(context.WithoutCancel(ctx))
+			// A kept stack's files stay: `notifyctl up` points at the log
+			// it wrote into Dir.
+			terr := st.terminate(context.WithoutCancel(ctx), !o.Keep)
+			err = errors.Join(err, terr)
 			s = nil
 		}
 	}()
@@ -255,7 +263,7 @@ func (s *Stack) tail(ctx context.Context, c testcontainers.Container) string {
 	if c == nil {
 		return ""
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeouts.LogFetch)
 	defer cancel()
 	rc, err := c.Logs(ctx)
 	if err != nil {
@@ -263,10 +271,7 @@ func (s *Stack) tail(ctx context.Context, c testcontainers.Container) string {
 	}
 	defer rc.Close()
 	b, _ := io.ReadAll(rc)
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
-	}
-	return "\n--- last output of the container ---\n" + string(b)
+	return "\n--- last output of the container ---\n" + string(lastBytes(b))
 }
 
 func (s *Stack) startNATS(ctx context.Context) error {
@@ -313,9 +318,48 @@ func (s *Stack) startPostgres(ctx context.Context) error {
 		return err
 	}
 	s.Postgres = "postgres://postgres@" + hp + "/postgres?sslmode=disable"
-	conn, err := pgx.Connect(ctx, s.Postgres)
+	return retryConnect(ctx, timeouts.ContainerReady, postgresRetry,
+		func(ctx context.Context) error { return createSchema(ctx, s.Postgres) })
+}
+
+// postgresRetry is how often the schema step tries again while PostgreSQL
+// refuses connections: the final server follows the temporary one within
+// a second or so, and each try costs one refused TCP connection.
+const postgresRetry = 100 * time.Millisecond
+
+// retryConnect calls try until it succeeds, fails with something other
+// than a connection error, or bound has passed. The official image logs
+// "ready to accept connections" first for a temporary server that runs the
+// init scripts on a socket only, so the log wait can pass before TCP
+// connections are accepted.
+func retryConnect(ctx context.Context, bound, every time.Duration,
+	try func(context.Context) error,
+) error {
+	ctx, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	start := time.Now()
+	for tries := 1; ; tries++ {
+		err := try(ctx)
+		var cerr *pgconn.ConnectError
+		if err == nil || !errors.As(err, &cerr) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no connection after %d tries in %v (bound %v): %w",
+				tries, time.Since(start).Round(time.Millisecond), bound, err)
+		case <-tick.C:
+		}
+	}
+}
+
+// createSchema connects once and creates the membership table.
+func createSchema(ctx context.Context, url string) error {
+	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		return fmt.Errorf("connect to postgres at %s: %w", s.Postgres, err)
+		return fmt.Errorf("connect to postgres at %s: %w", url, err)
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, Schema); err != nil {
@@ -378,9 +422,16 @@ func (s *Stack) startNginx(ctx context.Context) error {
 	return err
 }
 
-// Terminate removes every container and the network, and the run's files
-// unless the stack is kept. It is safe to call more than once.
+// Terminate removes every container, the network and the run's files. A
+// stack that is kept is simply never terminated, so Keep does not matter
+// here. It is safe to call more than once.
 func (s *Stack) Terminate(ctx context.Context) error {
+	return s.terminate(ctx, true)
+}
+
+// terminate removes the containers and the network, and Dir when removeDir
+// is set, all within timeouts.Teardown.
+func (s *Stack) terminate(ctx context.Context, removeDir bool) error {
 	ctx, cancel := context.WithTimeout(ctx, timeouts.Teardown)
 	defer cancel()
 	s.mu.Lock()
@@ -395,7 +446,7 @@ func (s *Stack) Terminate(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := testcontainers.TerminateContainer(c, testcontainers.StopTimeout(0)); err != nil {
+			if err := terminateContainer(ctx, c); err != nil {
 				emu.Lock()
 				errs = append(errs, err)
 				emu.Unlock()
@@ -408,10 +459,23 @@ func (s *Stack) Terminate(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("remove network %s: %w", nw.Name, err))
 		}
 	}
-	if !s.opts.Keep && s.opts.Dir != "" {
+	if removeDir && s.opts.Dir != "" {
 		errs = append(errs, os.RemoveAll(s.opts.Dir))
 	}
 	return errors.Join(errs...)
+}
+
+// terminateContainer stops and removes c within ctx. It calls the
+// container's Terminate rather than testcontainers.TerminateContainer: that
+// one hands ctx (StopContext) to the stop alone and removes the container
+// with context.Background(), so a hung engine would outlive Teardown.
+func terminateContainer(ctx context.Context, c testcontainers.Container) error {
+	err := c.Terminate(ctx, testcontainers.StopTimeout(0))
+	// Already gone (removed by `notifyctl down` or a reap, say) is the goal.
+	if err == nil || cerrdefs.IsNotFound(err) {
+		return nil
+	}
+	return fmt.Errorf("terminate container %s: %w", c.GetContainerID(), err)
 }
 
 // ContainerLogs returns a container's output so far, stdout and stderr
@@ -480,6 +544,33 @@ func Exec(ctx context.Context, id string, cmd ...string) ([]byte, error) {
 	}
 	defer att.Close()
 	var out bytes.Buffer
-	_, err = stdcopy.StdCopy(&out, &out, att.Reader)
-	return out.Bytes(), err
+	if _, err := stdcopy.StdCopy(&out, &out, att.Reader); err != nil {
+		return out.Bytes(), err
+	}
+	// The engine records the exit code before it closes the output, so it
+	// is final once the copy above has ended. Without this check a command
+	// that failed (nginx -T on a broken configuration) would pass for one
+	// that printed its result.
+	ins, err := cli.ExecInspect(ctx, ex.ID, client.ExecInspectOptions{})
+	if err != nil {
+		return out.Bytes(), fmt.Errorf("inspect %q in container %s: %w", cmd, id, err)
+	}
+	if ins.ExitCode != 0 {
+		return out.Bytes(), fmt.Errorf("%q in container %s exited with code %d; "+
+			"last output:\n%s", cmd, id, ins.ExitCode, lastBytes(out.Bytes()))
+	}
+	return out.Bytes(), nil
+}
+
+// tailBytes is how much of a container's or command's output an error
+// quotes: enough for the last few log lines that say why, short enough to
+// keep a failure message readable.
+const tailBytes = 2000
+
+// lastBytes returns the end of b that an error message quotes.
+func lastBytes(b []byte) []byte {
+	if len(b) > tailBytes {
+		return b[len(b)-tailBytes:]
+	}
+	return b
 }

@@ -11,10 +11,23 @@ const (
 	// StackStart bounds starting every container of the stack once the
 	// images exist.
 	StackStart = 3 * time.Minute
+	// SuiteSetup bounds the suite's setup: building the missing images and
+	// starting the stack. A cold machine builds all four in about two
+	// minutes; downloads dominate and the first build pays most of them, so
+	// one slow build (ImageBuild), a stack start and two minutes for the
+	// other builds cover it. Four full ImageBuilds would let a hung CI job
+	// sit for an hour.
+	SuiteSetup = ImageBuild + StackStart + 2*time.Minute
 	// ContainerReady bounds one container's readiness check.
 	ContainerReady = 60 * time.Second
+	// LogFetch bounds reading a failed container's output for an error
+	// message; the failure is already known, so it must not wait long.
+	LogFetch = 5 * time.Second
 	// Teardown bounds removing the stack.
 	Teardown = 2 * time.Minute
+	// Evidence bounds writing a failed spec's evidence (logs of every
+	// container, nginx -T, the streams' bytes).
+	Evidence = time.Minute
 
 	// Connect bounds a client's wait for connection_confirmed.
 	Connect = 10 * time.Second
@@ -29,6 +42,11 @@ const (
 	// client through nginx before it counts as held back by the proxy.
 	Streaming = 750 * time.Millisecond
 )
+
+// Poll is the polling interval for Eventually and Consistently: short
+// next to Delivery, so a spec sees an event soon after it arrives, yet long
+// enough that polling does not compete with the stack for the CPU.
+const Poll = 20 * time.Millisecond
 
 // IdleWindow is how long the idle-stream specs stay silent: three heartbeat
 // intervals, longer than a proxy read timeout that ignores heartbeats.
