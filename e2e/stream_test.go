@@ -90,12 +90,14 @@ func headerProblem(st *sseclient.Stream) hop.Problem {
 		return hop.Problemf(hop.Headers, "%s: Cache-Control %q, expected no-cache",
 			st.Label, h.Get("Cache-Control"))
 	case h.Get("Content-Encoding") != "":
-		return hop.Problemf(hop.Headers, "%s: Content-Encoding %q: the stream must not be compressed "+
-			"(gzip holds events back)", st.Label, h.Get("Content-Encoding"))
+		return hop.Problemf(hop.Headers,
+			"%s: Content-Encoding %q: the stream must not be compressed "+
+				"(gzip holds events back)", st.Label, h.Get("Content-Encoding"))
 	// nginx consumes X-Accel-Buffering, so only the direct client sees it.
 	case hopOf(st) == hop.NotifyServer && h.Get("X-Accel-Buffering") != "no":
-		return hop.Problemf(hop.Headers, "%s: X-Accel-Buffering %q, expected no (it switches proxy "+
-			"buffering off for the stream)", st.Label, h.Get("X-Accel-Buffering"))
+		return hop.Problemf(hop.Headers,
+			"%s: X-Accel-Buffering %q, expected no (it switches proxy "+
+				"buffering off for the stream)", st.Label, h.Get("X-Accel-Buffering"))
 	}
 	return hop.Problem{}
 }
@@ -119,7 +121,8 @@ func confirmedProblem(st *sseclient.Stream, user int64) hop.Problem {
 			st.Label, first.Data)
 	}
 	if raw := st.Raw().Events(); len(raw) == 0 || !raw[0].HasRetry {
-		return hop.Problemf(hop.Payload, "%s: connection_confirmed carries no retry: field", st.Label)
+		return hop.Problemf(hop.Payload,
+			"%s: connection_confirmed carries no retry: field", st.Label)
 	}
 	return hop.Problem{}
 }
