@@ -7,6 +7,8 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 export TESTCONTAINERS_HOST_OVERRIDE := 127.0.0.1
 
 GO        ?= go
+# LABELS picks specs by Ginkgo label, e.g. make e2e LABELS='MessageRead && tls'.
+LABELS    ?=
 ARTIFACTS := $(or $(E2E_ARTIFACTS),_artifacts)
 NOTIFYCTL := bin/notifyctl
 # Ginkgo's own timeout stays below anything that would kill the process, so
@@ -18,7 +20,7 @@ GINKGO    := $(GO) tool ginkgo --timeout=25m --poll-progress-after=60s $(if $(CI
 
 e2e: notifyctl chromium
 	@$(NOTIFYCTL) preflight
-	$(GINKGO) $(GINKGO_FLAGS) ./e2e
+	$(GINKGO) $(if $(LABELS),--label-filter='$(LABELS)') $(GINKGO_FLAGS) ./e2e
 
 test: vet unit e2e selfcheck
 

@@ -28,7 +28,9 @@ var _ = Describe("The nginx configuration", Label("nginx-config"), func() {
 		By("read the effective configuration with nginx -T")
 		out, err := stack.Exec(ctx, id, "nginx", "-T")
 		Expect(err).NotTo(HaveOccurred())
-		findings, err := proxyconf.Check(string(out), timeouts.Heartbeat)
+		// The deployment's heartbeat, not the suite's short one, is what
+		// the proxy must outlast in production.
+		findings, err := proxyconf.Check(string(out), max(env.Heartbeat, timeouts.Heartbeat))
 		Expect(err).NotTo(HaveOccurred())
 
 		var v hop.Verdict

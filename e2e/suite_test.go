@@ -36,9 +36,11 @@ func TestE2E(t *testing.T) {
 }
 
 var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
+	// Setup failures are stated plainly: one message, no error dump.
 	set, err := settings.FromEnv(root)
-	Expect(err).NotTo(HaveOccurred(), "fix the variables above and run again")
-	Expect(stack.CheckDocker(ctx)).To(Succeed())
+	failOn(err)
+	failOn(stack.CheckDocker(ctx))
+	failOn(stack.CheckImages(ctx, set))
 	if n, err := stack.Reap(ctx, false); err != nil || n > 0 {
 		GinkgoWriter.Printf("removed %d leftovers of earlier runs (errors: %v)\n", n, err)
 	}
@@ -48,29 +50,35 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 
 	By("build the images that are missing")
 	imgs, err := stack.ResolveImages(ctx, set, GinkgoWriter)
-	Expect(err).NotTo(HaveOccurred())
+	failOn(err)
 
 	By("start NATS, PostgreSQL, notify-server and nginx")
+	dir := filepath.Join(set.Artifacts, "stack-"+time.Now().UTC().Format("150405.000"))
 	s, err := stack.Start(ctx, stack.Options{
 		Root:      root,
 		Images:    imgs,
 		Replicas:  set.NotifyReplicas,
 		NginxConf: set.NginxConf,
-		NotifyEnv: stack.FaultEnv(),
-		Dir:       filepath.Join(set.Artifacts, "stack-"+time.Now().UTC().Format("150405.000")),
+		NotifyEnv: stack.FaultEnv(set),
+		Dir:       dir,
 		Keep:      set.Keep,
 		Log:       GinkgoWriter,
 	})
-	Expect(err).NotTo(HaveOccurred())
+	failOn(err)
 	DeferCleanup(func(ctx context.Context) {
 		if set.Keep && suiteFailed {
-			fmt.Fprint(os.Stderr, keptMessage(s))
+			state := stack.State{Endpoints: s.Endpoints, Dir: dir, Started: time.Now()}
+			path := filepath.Join(dir, "stack.json")
+			Expect(state.Save(path)).To(Succeed())
+			fmt.Fprint(os.Stderr, keptMessage(state, path))
 			return
 		}
 		Expect(s.Terminate(ctx)).To(Succeed())
 	}, NodeTimeout(timeouts.Teardown))
 
-	b, err := json.Marshal(handoff{Endpoints: s.Endpoints, Artifacts: set.Artifacts})
+	b, err := json.Marshal(handoff{
+		Endpoints: s.Endpoints, Artifacts: set.Artifacts, Heartbeat: set.Heartbeat,
+	})
 	Expect(err).NotTo(HaveOccurred())
 	return b
 }, func(ctx SpecContext, b []byte) {
@@ -86,6 +94,15 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 type handoff struct {
 	stack.Endpoints
 	Artifacts string `json:"artifacts"`
+	// Heartbeat is the deployment's heartbeat interval (E2E_HEARTBEAT).
+	Heartbeat time.Duration `json:"heartbeat"`
+}
+
+func failOn(err error) {
+	GinkgoHelper()
+	if err != nil {
+		Fail(err.Error())
+	}
 }
 
 // suiteFailed is set when any spec of this process fails; E2E_KEEP then
@@ -98,15 +115,17 @@ var _ = ReportAfterEach(func(r SpecReport) {
 	}
 })
 
-func keptMessage(s *stack.Stack) string {
+func keptMessage(s stack.State, path string) string {
 	return fmt.Sprintf(`
 The stack is left running for a look (E2E_KEEP is set and a spec failed):
-  nginx        %s  %s
-  notify-server %v
-  NATS         %s  (monitoring %s)
-  PostgreSQL   %s
-Remove it with: make clean
-`, s.NginxHTTP, s.NginxHTTPS, s.Notify, s.NATS, s.NATSMonitor, s.Postgres)
+  nginx          %s  %s  (CA %s)
+  notify-server  %v
+  NATS           %s  (monitoring %s)
+  PostgreSQL     %s
+Talk to it with notifyctl (tokens, tail, publish), for example:
+  NOTIFYCTL_STATE=%s bin/notifyctl tail --user 1
+Remove it, and any other stack no run is using, with: make clean
+`, s.NginxHTTP, s.NginxHTTPS, s.CAFile(), s.Notify, s.NATS, s.NATSMonitor, s.Postgres, path)
 }
 
 func mustModuleRoot() string {

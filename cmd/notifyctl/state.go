@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/fechatter/notify-e2e/internal/project"
 	"github.com/fechatter/notify-e2e/internal/settings"
@@ -18,22 +17,8 @@ import (
 // (the docker compose one: `notifyctl compose-env` writes a state file too).
 const stateEnv = "NOTIFYCTL_STATE"
 
-// upState is what `make up` leaves for the later commands: how to reach the
-// stack and the key to mint tokens with. It holds a private key, so the file
-// is readable by its owner only.
-type upState struct {
-	stack.Endpoints
-	// Dir holds the run's generated files (notify.yml, TLS material).
-	Dir     string    `json:"dir"`
-	Started time.Time `json:"started"`
-	// Compose says docker compose runs this stack: `make down` leaves it
-	// alone and says how to stop it instead.
-	Compose bool `json:"compose,omitempty"`
-}
-
-// caFile is the CA the https endpoint's certificate is signed by, for curl
-// --cacert and a browser's trust store.
-func (s upState) caFile() string { return filepath.Join(s.Dir, "ca.crt") }
+// upState is what `make up` leaves for the later commands.
+type upState = stack.State
 
 // upDir is where `make up` keeps its files: under the artifacts folder, so
 // `E2E_ARTIFACTS` moves it along with everything else.
@@ -84,13 +69,4 @@ func loadState() (upState, error) {
 	return s, nil
 }
 
-func saveState(path string, s upState) error {
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o600)
-}
+func saveState(path string, s upState) error { return s.Save(path) }

@@ -97,7 +97,7 @@ func up(ctx context.Context, _ []string) error {
 		Images:    imgs,
 		Replicas:  set.NotifyReplicas,
 		NginxConf: set.NginxConf,
-		NotifyEnv: stack.FaultEnv(),
+		NotifyEnv: stack.FaultEnv(set),
 		Dir:       dir,
 		Keep:      true,
 		Log:       logFile,
@@ -147,7 +147,7 @@ func printUp(w io.Writer, s upState) error {
 	}
 	fmt.Fprintf(&b, "  NATS            %s  (monitoring %s)\n", s.NATS, s.NATSMonitor)
 	fmt.Fprintf(&b, "  PostgreSQL      %s\n", s.Postgres)
-	fmt.Fprintf(&b, "  CA file         %s  (for https)\n", s.caFile())
+	fmt.Fprintf(&b, "  CA file         %s  (for https)\n", s.CAFile())
 	fmt.Fprintf(&b, "  state file      %s\n", filepath.Join(s.Dir, "stack.json"))
 	for _, c := range s.Containers {
 		fmt.Fprintf(&b, "  logs            docker logs -f %.12s   # %s\n", c.ID, c.Name)
@@ -176,7 +176,7 @@ Try, each in its own terminal:
   curl -N --cacert %s "https://%s/events?access_token=$(bin/notifyctl token --user 1)"
 
 Stop it with: make down
-`, s.caFile(), https)
+`, s.CAFile(), https)
 	_, err = io.WriteString(w, b.String())
 	return err
 }

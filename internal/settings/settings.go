@@ -10,7 +10,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/fechatter/notify-e2e/internal/notify/fault"
 	"github.com/fechatter/notify-e2e/internal/project"
 )
 
@@ -29,7 +31,16 @@ type Settings struct {
 	Artifacts string
 	// Keep leaves the stack running after a failed run.
 	Keep bool
+	// NotifyFault switches known faults on in the reference notify-server
+	// (NOTIFY_FAULT), for the self-check and for watching a fault by hand.
+	NotifyFault string
+	// Heartbeat is the heartbeat interval of the deployment whose nginx.conf
+	// is under test; its proxy_read_timeout must be longer.
+	Heartbeat time.Duration
 }
+
+// DefaultHeartbeat is the reference notify-server's own default interval.
+const DefaultHeartbeat = 15 * time.Second
 
 // maxReplicas bounds E2E_NOTIFY_REPLICAS: the machines this runs on have
 // two cores, and two replicas already prove fan-out across replicas.
@@ -122,6 +133,27 @@ func parse(root string, lookup func(string) (string, bool)) (Settings, error) {
 			bad("E2E_KEEP", v, "not a boolean", "use 1/true to keep the stack, 0/false or unset")
 		}
 		s.Keep = keep
+	}
+
+	if v, ok := lookup("NOTIFY_FAULT"); ok && v != "" {
+		if _, err := fault.Parse(v); err != nil {
+			bad("NOTIFY_FAULT", v, err.Error(), "unset it, or name faults from that list")
+		} else if s.NotifyImage != "" {
+			bad("NOTIFY_FAULT", v, "fault switches exist only in the reference notify-server",
+				"unset E2E_NOTIFY_IMAGE or NOTIFY_FAULT")
+		}
+		s.NotifyFault = v
+	}
+
+	s.Heartbeat = DefaultHeartbeat
+	if v, ok := lookup("E2E_HEARTBEAT"); ok && v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			bad("E2E_HEARTBEAT", v, "not a positive duration",
+				"give the deployment's heartbeat interval, e.g. 15s or 30s")
+		} else {
+			s.Heartbeat = d
+		}
 	}
 
 	if len(errs) > 0 {

@@ -77,3 +77,31 @@ func TestReplicasOutOfRange(t *testing.T) {
 		}
 	}
 }
+
+func TestFaultAndHeartbeat(t *testing.T) {
+	s, err := parse(t.TempDir(), lookupFrom(map[string]string{
+		"NOTIFY_FAULT": "generic-names", "E2E_HEARTBEAT": "30s",
+	}))
+	if err != nil {
+		t.Fatalf("expected no error, got %v", err)
+	}
+	if s.NotifyFault != "generic-names" || s.Heartbeat.String() != "30s" {
+		t.Fatalf("values not taken: %+v", s)
+	}
+
+	_, err = parse(t.TempDir(), lookupFrom(map[string]string{
+		"NOTIFY_FAULT": "no-such-fault", "E2E_HEARTBEAT": "soon",
+	}))
+	for _, want := range []string{"NOTIFY_FAULT", "no-such-fault", "E2E_HEARTBEAT", "15s"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("expected the message to mention %q, got %v", want, err)
+		}
+	}
+
+	_, err = parse(t.TempDir(), lookupFrom(map[string]string{
+		"NOTIFY_FAULT": "generic-names", "E2E_NOTIFY_IMAGE": "fechatter/notify:1",
+	}))
+	if err == nil || !strings.Contains(err.Error(), "reference notify-server") {
+		t.Errorf("expected a fault switch with another image to be refused, got %v", err)
+	}
+}

@@ -2,8 +2,9 @@ package stack
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
-	"os"
 
 	"github.com/fechatter/notify-e2e/internal/images"
 	"github.com/fechatter/notify-e2e/internal/settings"
@@ -40,9 +41,35 @@ func ResolveImages(ctx context.Context, set settings.Settings, log io.Writer) (I
 // FaultEnv passes a NOTIFY_FAULT switch through to the reference
 // notify-server, so the self-check (or a developer) can run the stack with a
 // known fault on.
-func FaultEnv() map[string]string {
-	if f := os.Getenv("NOTIFY_FAULT"); f != "" {
-		return map[string]string{"NOTIFY_FAULT": f}
+func FaultEnv(set settings.Settings) map[string]string {
+	if set.NotifyFault == "" {
+		return nil
 	}
-	return nil
+	return map[string]string{"NOTIFY_FAULT": set.NotifyFault}
+}
+
+// CheckImages makes sure every image named by an E2E_*_IMAGE variable is
+// here: no registry is reachable, so a missing one cannot be pulled, and the
+// run should stop before any container starts.
+func CheckImages(ctx context.Context, set settings.Settings) error {
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	var errs []error
+	for _, img := range []struct{ name, ref string }{
+		{"E2E_NOTIFY_IMAGE", set.NotifyImage}, {"E2E_NATS_IMAGE", set.NATSImage},
+		{"E2E_NGINX_IMAGE", set.NginxImage}, {"E2E_POSTGRES_IMAGE", set.PostgresImage},
+	} {
+		if img.ref == "" {
+			continue
+		}
+		if _, err := cli.ImageInspect(ctx, img.ref); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: no such image on this machine, and no "+
+				"registry can be reached to pull it; load it (docker load -i image.tar) or "+
+				"build it first", img.name, img.ref))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -61,16 +61,15 @@ func CheckDocker(ctx context.Context) error {
 
 // Reap removes the containers and networks of earlier runs whose process is
 // gone. Stacks left running on purpose (make up, E2E_KEEP) are spared unless
-// all is set, which is what make clean does.
-func Reap(ctx context.Context, all bool) (removed int, err error) {
+// kept is set, which is what make clean does. A run whose process is alive
+// is never touched: it may be another checkout's suite in the middle of a
+// run.
+func Reap(ctx context.Context, kept bool) (removed int, err error) {
 	return remove(ctx, client.Filters{}.Add("label", LabelRun), func(l map[string]string) bool {
-		if all {
-			return true
-		}
-		if l[LabelKeep] == "true" {
+		if alive(l[LabelPID]) {
 			return false
 		}
-		return !alive(l[LabelPID])
+		return kept || l[LabelKeep] != "true"
 	})
 }
 

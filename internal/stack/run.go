@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/moby/moby/client"
 
@@ -33,6 +36,36 @@ func RunState(ctx context.Context, run string) (total, running int, err error) {
 		}
 	}
 	return total, running, nil
+}
+
+// RunFile, in a run's directory, holds the run id.
+const RunFile = "run"
+
+// RemoveDirs removes the run directories under parent (named by glob) whose
+// run has no container left, and returns how many it removed.
+func RemoveDirs(ctx context.Context, pattern string) (removed int, err error) {
+	dirs, err := filepath.Glob(pattern)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, RunFile))
+		if err != nil {
+			continue // not a run directory, or not written by this version
+		}
+		total, _, err := RunState(ctx, strings.TrimSpace(string(b)))
+		if err != nil || total > 0 {
+			errs = append(errs, err)
+			continue
+		}
+		if err := os.RemoveAll(d); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed++
+	}
+	return removed, errors.Join(errs...)
 }
 
 // RemoveRun removes one run's containers and network, kept or not, and

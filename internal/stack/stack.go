@@ -154,6 +154,8 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	files := map[string][]byte{
 		"notify.yml": conf, "tls.crt": tls.ServerCert, "tls.key": tls.ServerKey,
 		"ca.crt": tls.CACert,
+		// The run id lets make clean tell a left-over directory from a live one.
+		RunFile: []byte(run + "\n"),
 	}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(o.Dir, name), b, 0o644); err != nil {
@@ -193,7 +195,8 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 
 	// nginx resolves notify-server when it starts, so it starts last.
 	if err := s.startNginx(ctx); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("nginx did not start with the configuration under test "+
+			"(%s): %w", o.NginxConf, err)
 	}
 	return s, nil
 }
