@@ -97,15 +97,29 @@ func split(s sentinel, evs []sseclient.Event) (before []hop.Got, at time.Time, a
 func (r reading) problem(st *sseclient.Stream, want []hop.Want, who string,
 	ordered bool,
 ) hop.Problem {
-	_, _, after := split(r.s, st.Events()[r.from:])
 	diff := hop.Diff(want, r.before, who)
+	missing, _ := hop.Unmatched(want, r.before)
+	if diff.Kind == hop.Missing && ordered && r.err == nil {
+		// Only on the way to a failure: give the missing events the
+		// streaming bound to turn up after the sentinel, to tell an event
+		// that was overtaken from one that was lost.
+		_ = InterceptGomegaFailure(func() {
+			Eventually(func() int {
+				_, _, after := split(r.s, st.Events()[r.from:])
+				late, _ := hop.Unmatched(missing, after)
+				return len(late)
+			}).WithTimeout(timeouts.Streaming).Should(BeZero())
+		})
+	}
+	_, _, after := split(r.s, st.Events()[r.from:])
 	if diff.Kind == hop.Missing && ordered {
 		// An expected event that came only after the sentinel, published
 		// later in the same chat, was overtaken: order, not loss.
-		missing, _ := hop.Unmatched(want, r.before)
 		if late, _ := hop.Unmatched(missing, after); len(late) < len(missing) {
-			diff = hop.Problemf(hop.Reordered, "%s; it arrived after the sentinel "+
-				"published after it in the same chat: publish order was not kept", diff.Text)
+			diff = hop.Problemf(hop.Reordered, "publish order was not kept for %s: %d of "+
+				"%d events came only after the sentinel published after them in the same "+
+				"chat, the first `%s` %s", who, len(missing)-len(late), len(want),
+				missing[0].Name, missing[0].Data)
 		}
 	}
 	switch {

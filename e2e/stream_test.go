@@ -146,11 +146,14 @@ func idleProblem(st *sseclient.Stream) hop.Problem {
 			beats = append(beats, c.At)
 		}
 	}
-	want := int(timeouts.IdleWindow/timeouts.Heartbeat) - 1
+	// Counted over the time actually idled: the wait ends early when a
+	// stream closes, and that is reported above, on the stream it happened to.
+	idled := time.Since(confirmed)
+	want := int(idled/timeouts.Heartbeat) - 1
 	if len(beats) < want {
 		return hop.Problemf(hop.Missing, "%s: %d heartbeat comments in %v of idling, "+
 			"expected at least %d at the %v interval", st.Label, len(beats),
-			timeouts.IdleWindow, want, timeouts.Heartbeat)
+			idled.Round(100*time.Millisecond), want, timeouts.Heartbeat)
 	}
 	for i := 1; i < len(beats); i++ {
 		if gap := beats[i].Sub(beats[i-1]); gap > 2*timeouts.Heartbeat {
