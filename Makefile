@@ -16,7 +16,7 @@ NOTIFYCTL := bin/notifyctl
 GINKGO    := $(GO) tool ginkgo --timeout=25m --poll-progress-after=60s $(if $(CI),--no-color) \
              --output-dir=$(ARTIFACTS) --junit-report=junit.xml --json-report=report.json
 
-.PHONY: e2e test unit vet images clean notifyctl chromium selfcheck up down
+.PHONY: e2e test unit vet images clean notifyctl chromium selfcheck bench up down
 
 e2e: notifyctl chromium
 	@$(NOTIFYCTL) preflight
@@ -59,6 +59,12 @@ up: notifyctl
 
 down: notifyctl
 	@$(NOTIFYCTL) down
+
+# Measures delivery latency to each observer, and the framing parser's speed.
+bench: notifyctl chromium
+	@$(NOTIFYCTL) preflight
+	$(GINKGO) -v --label-filter=benchmark ./e2e | grep -A4 'observer '
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/framing
 
 # Runs the suite against the good stack five times and against every fault
 # in faults/catalogue.yaml; fails unless every fault is caught at its hop.
