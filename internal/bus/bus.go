@@ -17,6 +17,10 @@ import (
 	"github.com/fechatter/notify-e2e/internal/timeouts"
 )
 
+// ClientPrefix starts the name of every NATS connection the suite opens, so
+// the suite can tell its own connections from notify-server's.
+const ClientPrefix = "notify-e2e "
+
 // TapSubject is what the tap listens to: every realtime subject, however
 // deep (">" is one or more tokens; "*" would be exactly one).
 const TapSubject = "fechatter.realtime.>"
@@ -28,7 +32,7 @@ type Publisher struct {
 
 // Connect opens a NATS connection for publishing.
 func Connect(url string) (*Publisher, error) {
-	nc, err := nats.Connect(url, nats.Name("notify-e2e publisher"))
+	nc, err := nats.Connect(url, nats.Name(ClientPrefix+"publisher"))
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
 	}
@@ -73,7 +77,7 @@ type Tap struct {
 // NewTap subscribes to TapSubject and returns once the subscription is
 // active on the server.
 func NewTap(url string) (*Tap, error) {
-	nc, err := nats.Connect(url, nats.Name("notify-e2e tap"))
+	nc, err := nats.Connect(url, nats.Name(ClientPrefix+"tap"))
 	if err != nil {
 		return nil, fmt.Errorf("connect tap to NATS at %s: %w", url, err)
 	}
