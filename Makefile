@@ -63,7 +63,9 @@ down: notifyctl
 # Measures delivery latency to each observer, and the framing parser's speed.
 bench: notifyctl chromium
 	@$(NOTIFYCTL) preflight
-	$(GINKGO) -v --label-filter=benchmark ./e2e | grep -A4 'observer '
+	@$(GINKGO) -v --label-filter=benchmark ./e2e > $(ARTIFACTS)/bench.txt 2>&1; rc=$$?; \
+	  grep -A3 'observer ' $(ARTIFACTS)/bench.txt | head -4; \
+	  [ $$rc -eq 0 ] || { echo "see $(ARTIFACTS)/bench.txt"; exit $$rc; }
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/framing
 
 # Runs the suite against the good stack five times and against every fault

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
 
 	"github.com/fechatter/notify-e2e/internal/browser"
 	"github.com/fechatter/notify-e2e/internal/fixtures"
@@ -62,15 +63,28 @@ func expectInBrowser(ctx context.Context, f fixtures.Fixture, role string) {
 	By("publish the " + f.Variant)
 	env.publish(ctx, a.bound.Subject, a.bound.Body)
 	sent := env.sendSentinel(ctx, a.ids["chat"], a.user.ID)
-	found = append(found, readAll(ctx, sent, sts, a.want)...)
+	found = append(found, readAll(ctx, sent, sts, a.want, a.ordered)...)
 
 	wctx, cancel := context.WithTimeout(ctx, timeouts.Delivery)
 	defer cancel()
 	evs, err := tab.WaitFor(wctx, sent.match.String())
+	if !a.ordered {
+		// The event may come after the sentinel: wait for it on the page too.
+		_ = InterceptGomegaFailure(func() {
+			Eventually(ctx, func() int {
+				evs, _ = tab.Received()
+				missing, _ := hop.Unmatched(a.want, pageGot(evs))
+				return len(missing)
+			}).WithTimeout(timeouts.Delivery).Should(BeZero())
+		})
+	}
 	var got []hop.Got
 	for _, e := range evs {
 		if sent.match.MatchString(e.Data) {
-			break
+			if a.ordered {
+				break
+			}
+			continue // nothing orders the event and the sentinel
 		}
 		got = append(got, hop.Got{Name: e.Name, Data: e.Data})
 	}
@@ -92,4 +106,12 @@ func requireBrowser() {
 	default:
 		Fail("the browser hop cannot be observed: " + env.noBrowser.Error())
 	}
+}
+
+func pageGot(evs []browser.Event) []hop.Got {
+	got := make([]hop.Got, len(evs))
+	for i, e := range evs {
+		got[i] = hop.Got{Name: e.Name, Data: e.Data}
+	}
+	return got
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fechatter/notify-e2e/internal/fixtures"
 	"github.com/fechatter/notify-e2e/internal/hop"
+	"github.com/fechatter/notify-e2e/internal/sseclient"
 	"github.com/fechatter/notify-e2e/internal/timeouts"
 	"github.com/fechatter/notify-e2e/internal/token"
 )
@@ -76,8 +77,8 @@ func arrange(ctx context.Context, f fixtures.Fixture, role string) arranged {
 		a.user.WorkspaceID = ws
 	}
 	a.want = wants(a.bound.Expect[a.user.ID])
-	a.ordered = strings.HasPrefix(a.bound.Subject,
-		fmt.Sprintf("fechatter.realtime.chat.%d", a.ids["chat"]))
+	chat := fmt.Sprintf("fechatter.realtime.chat.%d", a.ids["chat"])
+	a.ordered = a.bound.Subject == chat || strings.HasPrefix(a.bound.Subject, chat+".")
 
 	By("seed the chat members")
 	for chat, roles := range f.Members {
@@ -107,14 +108,14 @@ func expectDelivery(ctx context.Context, f fixtures.Fixture, role string, p rout
 	sent := env.sendSentinel(ctx, a.ids["chat"], a.user.ID)
 	fromDirect, fromProxy := sent.upTo(ctx, viaDirect), sent.upTo(ctx, viaProxy)
 	if !a.ordered {
-		// Nothing orders this event after the sentinel, so a late one gets
-		// the streaming bound to show up before the verdict.
-		holdStill(ctx, viaDirect, viaProxy)
+		settle(ctx, sent, map[*sseclient.Stream]reading{
+			viaDirect: fromDirect, viaProxy: fromProxy,
+		}, a.want)
 	}
 
 	obs := hop.Observation{TapSaw: true}
-	obs.Direct = fromDirect.problem(viaDirect, a.want, who, a.ordered)
-	obs.Proxied = fromProxy.problem(viaProxy, a.want, who, a.ordered)
+	obs.Direct = fromDirect.problem(ctx, viaDirect, a.want, who, a.ordered)
+	obs.Proxied = fromProxy.problem(ctx, viaProxy, a.want, who, a.ordered)
 	obs.Stalled = fromProxy.err != nil && len(fromProxy.before) == 0
 	obs.Encoding = viaProxy.Header.Get("Content-Encoding")
 	if fromDirect.err == nil && fromProxy.err == nil {

@@ -68,7 +68,7 @@ func (s sentinel) upTo(ctx context.Context, st *sseclient.Stream) reading {
 	if err != nil {
 		r.err = fmt.Errorf("the sentinel MessageUnread published after the event "+
 			"did not reach %s within %v (%v); the stream delivered %d events", st.Label,
-			timeouts.Delivery, err, len(evs)-1)
+			timeouts.Delivery, err, len(evs)-r.from)
 	}
 	return r
 }
@@ -93,18 +93,29 @@ func split(s sentinel, evs []sseclient.Event) (before []hop.Got, at time.Time, a
 // problem is the first thing wrong with what st received against want: the
 // events up to the sentinel, whether the sentinel came, anything that came
 // after it by the time of asking, then ids and framing. ordered says the
-// event shares the sentinel's chat, so contract section 6 orders the two.
-func (r reading) problem(st *sseclient.Stream, want []hop.Want, who string,
-	ordered bool,
+// event shares the sentinel's chat, so contract section 6 orders the two;
+// otherwise the caller has waited with settle, and the events on both sides
+// of the sentinel are judged together.
+func (r reading) problem(ctx context.Context, st *sseclient.Stream, want []hop.Want,
+	who string, ordered bool,
 ) hop.Problem {
+	if !ordered {
+		_, _, after := split(r.s, st.Events()[r.from:])
+		diff := hop.Diff(want, append(slices.Clone(r.before), after...), who)
+		if !diff.OK() {
+			return diff
+		}
+		return r.trailer(st)
+	}
+
 	diff := hop.Diff(want, r.before, who)
 	missing, _ := hop.Unmatched(want, r.before)
-	if diff.Kind == hop.Missing && ordered && r.err == nil {
+	if diff.Kind == hop.Missing && r.err == nil {
 		// Only on the way to a failure: give the missing events the
 		// streaming bound to turn up after the sentinel, to tell an event
 		// that was overtaken from one that was lost.
 		_ = InterceptGomegaFailure(func() {
-			Eventually(func() int {
+			Eventually(ctx, func() int {
 				_, _, after := split(r.s, st.Events()[r.from:])
 				late, _ := hop.Unmatched(missing, after)
 				return len(late)
@@ -112,7 +123,7 @@ func (r reading) problem(st *sseclient.Stream, want []hop.Want, who string,
 		})
 	}
 	_, _, after := split(r.s, st.Events()[r.from:])
-	if diff.Kind == hop.Missing && ordered {
+	if diff.Kind == hop.Missing {
 		// An expected event that came only after the sentinel, published
 		// later in the same chat, was overtaken: order, not loss.
 		if late, _ := hop.Unmatched(missing, after); len(late) < len(missing) {
@@ -122,24 +133,63 @@ func (r reading) problem(st *sseclient.Stream, want []hop.Want, who string,
 				missing[0].Name, missing[0].Data)
 		}
 	}
-	switch {
-	case !diff.OK() && r.err != nil:
-		diff.Text += "; " + r.err.Error()
+	if !diff.OK() {
+		if r.err != nil {
+			diff.Text += "; " + r.err.Error()
+		}
 		return diff
-	case !diff.OK():
-		return diff
-	case r.err != nil:
-		return hop.Problem{Kind: hop.Missing, Text: r.err.Error()}
 	}
 	if len(after) > 0 {
 		// Nothing else is published to this user, so anything after the
 		// sentinel is a copy or an event meant for someone else.
 		return hop.Diff(want, append(slices.Clone(r.before), after...), who)
 	}
+	return r.trailer(st)
+}
+
+// trailer is what is left to check once the events are right: that the
+// sentinel came, then ids and framing.
+func (r reading) trailer(st *sseclient.Stream) hop.Problem {
+	if r.err != nil {
+		return hop.Problem{Kind: hop.Missing, Text: r.err.Error()}
+	}
 	if p := hop.IDs(st.Label, st.Raw().Events()); !p.OK() {
 		return p
 	}
 	return framingProblem(st)
+}
+
+// settle is for an event the sentinel does not order: it waits, within the
+// delivery bound, until every stream has what it wants on either side of
+// the sentinel, then holds still for the streaming bound so that anything
+// extra shows up before the verdict.
+func settle(ctx context.Context, s sentinel, reads map[*sseclient.Stream]reading,
+	want []hop.Want,
+) {
+	_ = InterceptGomegaFailure(func() {
+		Eventually(ctx, func() int {
+			short := 0
+			for st, r := range reads {
+				missing, _ := hop.Unmatched(want, gotSince(st, r.from))
+				short += len(missing)
+			}
+			return short
+		}).WithTimeout(timeouts.Delivery).Should(BeZero())
+	})
+	sts := make([]*sseclient.Stream, 0, len(reads))
+	for st := range reads {
+		sts = append(sts, st)
+	}
+	holdStill(ctx, sts...)
+}
+
+// gotSince is what st received from index from on, as hop.Got.
+func gotSince(st *sseclient.Stream, from int) []hop.Got {
+	var got []hop.Got
+	for _, e := range st.Events()[from:] {
+		got = append(got, hop.Got{Name: e.Name, Data: e.Data, At: e.At})
+	}
+	return got
 }
 
 // framingProblem quotes the first bytes a browser would read differently.
@@ -170,18 +220,25 @@ func expectOnly(ctx context.Context, chat, user int64, sts []*sseclient.Stream,
 	want []hop.Want,
 ) {
 	GinkgoHelper()
-	expectClean(readAll(ctx, env.sendSentinel(ctx, chat, user), sts, want))
+	expectClean(readAll(ctx, env.sendSentinel(ctx, chat, user), sts, want, true))
 }
 
 // readAll reads every stream up to the sentinel and says what is wrong with
-// each.
+// each; ordered as for reading.problem.
 func readAll(ctx context.Context, s sentinel, sts []*sseclient.Stream, want []hop.Want,
+	ordered bool,
 ) []finding {
+	reads := make(map[*sseclient.Stream]reading, len(sts))
+	for _, st := range sts {
+		reads[st] = s.upTo(ctx, st)
+	}
+	if !ordered {
+		settle(ctx, s, reads, want)
+	}
 	found := make([]finding, len(sts))
 	for i, st := range sts {
-		r := s.upTo(ctx, st)
-		found[i] = on(st, r.problem(st, want, st.Label, true))
-		streams.markRead(st, r.s)
+		found[i] = on(st, reads[st].problem(ctx, st, want, st.Label, ordered))
+		streams.markRead(st, s)
 	}
 	return found
 }

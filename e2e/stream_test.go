@@ -132,14 +132,23 @@ var uuid = regexp.MustCompile(
 
 // idleProblem runs after the idle window: the stream must still be open and
 // have had at least one comment line in it.
+// A heartbeat may come up to one interval late (a timer started just after
+// a frame), so the count allows one missing and a gap up to two intervals.
+const (
+	beatSlack = 1
+	beatGap   = 2 * timeouts.Heartbeat
+)
+
 func idleProblem(st *sseclient.Stream) hop.Problem {
 	if ended, err := st.Ended(); ended {
 		return hop.Problemf(hop.Closed, "%s: the stream closed while idle (%v): a proxy "+
 			"read timeout shorter than the heartbeat, or no heartbeat", st.Label, err)
 	}
 	// A heartbeat is a comment at the configured interval, not one comment:
-	// count those after connection_confirmed and look at the gaps.
-	confirmed := st.Events()[0].At
+	// count those after connection_confirmed (both stamped by the recorder,
+	// at the read that brought them) and look at the gaps, the last one
+	// up to now included.
+	confirmed := st.Raw().Events()[0].At
 	var beats []time.Time
 	for _, c := range st.Raw().Comments() {
 		if !c.At.Before(confirmed) {
@@ -149,17 +158,18 @@ func idleProblem(st *sseclient.Stream) hop.Problem {
 	// Counted over the time actually idled: the wait ends early when a
 	// stream closes, and that is reported above, on the stream it happened to.
 	idled := time.Since(confirmed)
-	want := int(idled/timeouts.Heartbeat) - 1
-	if len(beats) < want {
+	if want := int(idled/timeouts.Heartbeat) - beatSlack; len(beats) < want {
 		return hop.Problemf(hop.Missing, "%s: %d heartbeat comments in %v of idling, "+
 			"expected at least %d at the %v interval", st.Label, len(beats),
 			idled.Round(100*time.Millisecond), want, timeouts.Heartbeat)
 	}
-	for i := 1; i < len(beats); i++ {
-		if gap := beats[i].Sub(beats[i-1]); gap > 2*timeouts.Heartbeat {
-			return hop.Problemf(hop.Missing, "%s: %v between two heartbeat comments, "+
+	prev := confirmed
+	for _, at := range append(beats, time.Now()) {
+		if gap := at.Sub(prev); gap > beatGap {
+			return hop.Problemf(hop.Missing, "%s: %v without a heartbeat comment, "+
 				"interval %v", st.Label, gap.Round(time.Millisecond), timeouts.Heartbeat)
 		}
+		prev = at
 	}
 	return hop.Problem{}
 }

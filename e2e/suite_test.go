@@ -53,7 +53,8 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	failOn(err)
 
 	By("start NATS, PostgreSQL, notify-server and nginx")
-	dir := filepath.Join(set.Artifacts, "stack-"+time.Now().UTC().Format("150405.000"))
+	started := time.Now()
+	dir := filepath.Join(set.Artifacts, "stack-"+started.UTC().Format("150405.000"))
 	s, err := stack.Start(ctx, stack.Options{
 		Root:      root,
 		Images:    imgs,
@@ -67,7 +68,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	failOn(err)
 	DeferCleanup(func(ctx context.Context) {
 		if set.Keep && suiteFailed {
-			state := stack.State{Endpoints: s.Endpoints, Dir: dir, Started: time.Now()}
+			state := stack.State{Endpoints: s.Endpoints, Dir: dir, Started: started}
 			path := filepath.Join(dir, "stack.json")
 			Expect(state.Save(path)).To(Succeed())
 			fmt.Fprint(os.Stderr, keptMessage(state, path))

@@ -48,7 +48,7 @@ func (r runner) run(ctx context.Context, name, labels string, env map[string]str
 	// default, skips the suite's cleanup. One interrupt lets Ginkgo run its
 	// DeferCleanup nodes, and removing the stack is bounded by Teardown.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = timeouts.Teardown
+	cmd.WaitDelay = timeouts.Interrupt
 	// A group of its own keeps a terminal's Ctrl-C from reaching the suite
 	// as well: Ginkgo skips cleanup at the second interrupt.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

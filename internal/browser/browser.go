@@ -155,7 +155,13 @@ func (t *Tab) WaitFor(ctx context.Context, pattern string) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = chromedp.Run(t.ctx, chromedp.Evaluate[bool](fmt.Sprintf(
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return nil, errors.New("WaitFor needs a deadline")
+	}
+	cctx, cancel := context.WithDeadline(t.ctx, deadline)
+	defer cancel()
+	_, err = chromedp.Run(cctx, chromedp.Evaluate[bool](fmt.Sprintf(
 		`(() => { new RegExp(%s); return true; })()`, src)))
 	if err != nil {
 		return nil, fmt.Errorf("pattern %s: %w", src, err)

@@ -30,11 +30,15 @@ type Client struct {
 	Subs []server.SubDetail
 }
 
+// maxClients bounds one /connz page: far more connections than a test
+// stack opens (the server's default page is 1024 too).
+const maxClients = 1024
+
 // Clients reads every client connection and its subscriptions from the NATS
 // monitoring endpoint (/connz?subs=detail).
 func Clients(ctx context.Context, monitorURL string) ([]Client, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-		monitorURL+"/connz?subs=detail&limit=1024", nil)
+		fmt.Sprintf("%s/connz?subs=detail&limit=%d", monitorURL, maxClients), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -43,6 +47,9 @@ func Clients(ctx context.Context, monitorURL string) ([]Client, error) {
 		return nil, fmt.Errorf("NATS monitoring: %w", err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("NATS monitoring /connz: HTTP %d", resp.StatusCode)
+	}
 	var cz server.Connz
 	if err := json.NewDecoder(resp.Body).Decode(&cz); err != nil {
 		return nil, fmt.Errorf("NATS monitoring /connz: %w", err)
@@ -54,20 +61,42 @@ func Clients(ctx context.Context, monitorURL string) ([]Client, error) {
 	return out, nil
 }
 
+// ByHost merges the clients that connect from one address: one
+// notify-server replica may hold several connections (a publisher, a
+// JetStream one), and its subscriptions are the union of theirs.
+func ByHost(cs []Client) []Client {
+	var out []Client
+	for _, c := range cs {
+		i := slices.IndexFunc(out, func(o Client) bool { return o.IP == c.IP })
+		if i < 0 {
+			out = append(out, Client{Name: c.Name, IP: c.IP})
+			i = len(out) - 1
+		}
+		out[i].Subs = append(out[i].Subs, c.Subs...)
+		if out[i].Name == "" {
+			out[i].Name = c.Name
+		}
+	}
+	return out
+}
+
 // Miss says what a notify-server's subscriptions get wrong against the
 // contract: subjects of section 5 that none of them matches (a `*` where a
 // `>` is needed matches nothing the chat server publishes), and queue
-// groups (with several replicas each event would reach one replica's users
-// only). It returns nothing for a client that subscribes correctly.
+// groups on them (with several replicas each event would reach one
+// replica's users only). It returns nothing for a client that subscribes
+// correctly.
 func (c Client) Miss() []string {
 	var realtime []server.SubDetail
 	for _, s := range c.Subs {
-		if strings.HasPrefix(s.Subject, "fechatter.") {
+		if slices.ContainsFunc(contractSubjects, func(subject string) bool {
+			return server.SubjectMatchesFilter(subject, s.Subject)
+		}) {
 			realtime = append(realtime, s)
 		}
 	}
-	subjects := make([]string, len(realtime))
-	for i, s := range realtime {
+	subjects := make([]string, len(c.Subs))
+	for i, s := range c.Subs {
 		subjects[i] = s.Subject
 	}
 	var miss []string

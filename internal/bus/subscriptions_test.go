@@ -35,3 +35,23 @@ func TestMiss(t *testing.T) {
 		}
 	}
 }
+
+func TestByHost(t *testing.T) {
+	merged := ByHost([]Client{
+		{IP: "10.0.0.2", Name: "notify-server", Subs: []server.SubDetail{
+			{Subject: "fechatter.realtime.chat.*"}}},
+		{IP: "10.0.0.2", Subs: []server.SubDetail{{Subject: "fechatter.realtime.chat.*.*"},
+			{Subject: "fechatter.realtime.user.*.presence"}}},
+		{IP: "10.0.0.3", Name: "other", Subs: []server.SubDetail{{Subject: ">"}}},
+	})
+	if len(merged) != 2 {
+		t.Fatalf("expected two hosts, got %d", len(merged))
+	}
+	if miss := merged[0].Miss(); len(miss) != 0 {
+		t.Errorf("expected one replica's connections together to cover every subject, "+
+			"got %v", miss)
+	}
+	if miss := merged[1].Miss(); len(miss) != 0 {
+		t.Errorf("expected > to cover every subject, got %v", miss)
+	}
+}

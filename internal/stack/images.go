@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	cerrdefs "github.com/containerd/errdefs"
+
 	"github.com/fechatter/notify-e2e/internal/images"
 	"github.com/fechatter/notify-e2e/internal/settings"
 	"github.com/fechatter/notify-e2e/internal/timeouts"
@@ -65,10 +67,14 @@ func CheckImages(ctx context.Context, set settings.Settings) error {
 		if img.ref == "" {
 			continue
 		}
-		if _, err := cli.ImageInspect(ctx, img.ref); err != nil {
+		_, err := cli.ImageInspect(ctx, img.ref)
+		switch {
+		case cerrdefs.IsNotFound(err):
 			errs = append(errs, fmt.Errorf("%s=%q: no such image on this machine, and no "+
 				"registry can be reached to pull it; load it (docker load -i image.tar) or "+
 				"build it first", img.name, img.ref))
+		case err != nil:
+			errs = append(errs, fmt.Errorf("inspect %s=%q: %w", img.name, img.ref, err))
 		}
 	}
 	return errors.Join(errs...)

@@ -38,11 +38,12 @@ func RunState(ctx context.Context, run string) (total, running int, err error) {
 	return total, running, nil
 }
 
-// RunFile, in a run's directory, holds the run id.
+// RunFile, in a run's directory, holds the run id and the id of the
+// process that started it.
 const RunFile = "run"
 
-// RemoveDirs removes the run directories under parent (named by glob) whose
-// run has no container left, and returns how many it removed.
+// RemoveDirs removes the run directories matching pattern whose process is
+// gone and whose run has no container left, and returns how many it removed.
 func RemoveDirs(ctx context.Context, pattern string) (removed int, err error) {
 	dirs, err := filepath.Glob(pattern)
 	if err != nil {
@@ -54,7 +55,11 @@ func RemoveDirs(ctx context.Context, pattern string) (removed int, err error) {
 		if err != nil {
 			continue // not a run directory, or not written by this version
 		}
-		total, _, err := RunState(ctx, strings.TrimSpace(string(b)))
+		run, pid, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+		if alive(pid) {
+			continue // still starting, or still running
+		}
+		total, _, err := RunState(ctx, run)
 		if err != nil || total > 0 {
 			errs = append(errs, err)
 			continue

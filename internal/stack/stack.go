@@ -155,7 +155,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		"notify.yml": conf, "tls.crt": tls.ServerCert, "tls.key": tls.ServerKey,
 		"ca.crt": tls.CACert,
 		// The run id lets make clean tell a left-over directory from a live one.
-		RunFile: []byte(run + "\n"),
+		RunFile: fmt.Appendf(nil, "%s\n%d\n", run, os.Getpid()),
 	}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(o.Dir, name), b, 0o644); err != nil {

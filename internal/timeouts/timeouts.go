@@ -28,6 +28,9 @@ const (
 	// Evidence bounds writing a failed spec's evidence (logs of every
 	// container, nginx -T, the streams' bytes).
 	Evidence = time.Minute
+	// Interrupt bounds an interrupted suite's own clean-up: the evidence of
+	// the spec it was in, then the stack's teardown, with room to exit.
+	Interrupt = Evidence + Teardown + 30*time.Second
 
 	// Connect bounds a client's wait for connection_confirmed.
 	Connect = 10 * time.Second
