@@ -55,16 +55,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	By("start NATS, PostgreSQL, notify-server and nginx")
 	started := time.Now()
 	dir := filepath.Join(set.Artifacts, "stack-"+started.UTC().Format("150405.000"))
-	s, err := stack.Start(ctx, stack.Options{
-		Root:      root,
-		Images:    imgs,
-		Replicas:  set.NotifyReplicas,
-		NginxConf: set.NginxConf,
-		NotifyEnv: stack.FaultEnv(set),
-		Dir:       dir,
-		Keep:      set.Keep,
-		Log:       GinkgoWriter,
-	})
+	s, err := stack.Start(ctx, stack.OptionsFor(root, set, imgs, dir, GinkgoWriter))
 	failOn(err)
 	DeferCleanup(func(ctx context.Context) {
 		if set.Keep && suiteFailed {

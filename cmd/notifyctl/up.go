@@ -92,16 +92,9 @@ func up(ctx context.Context, _ []string) error {
 		logPath)
 	sctx, cancel := context.WithTimeout(ctx, timeouts.StackStart)
 	defer cancel()
-	s, err := stack.Start(sctx, stack.Options{
-		Root:      root,
-		Images:    imgs,
-		Replicas:  set.NotifyReplicas,
-		NginxConf: set.NginxConf,
-		NotifyEnv: stack.FaultEnv(set),
-		Dir:       dir,
-		Keep:      true,
-		Log:       logFile,
-	})
+	opts := stack.OptionsFor(root, set, imgs, dir, logFile)
+	opts.Keep = true // make up's stack outlives the command
+	s, err := stack.Start(sctx, opts)
 	if err != nil {
 		return fmt.Errorf("%w\n(the containers were removed; their output is in %s)",
 			err, logPath)

@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/fechatter/notify-e2e/internal/project"
 )
 
 // debianImage builds images/<name>/ with images/debian/build.sh into a root filesystem
@@ -23,15 +21,7 @@ func debianImage(ctx context.Context, log io.Writer, name string) (string, error
 	if log == nil {
 		log = io.Discard
 	}
-	eng, err := engine(ctx)
-	if err != nil {
-		return "", err
-	}
-	root, err := project.Root()
-	if err != nil {
-		return "", err
-	}
-	unlock, err := lockImage(name)
+	eng, root, unlock, err := prepare(ctx, name)
 	if err != nil {
 		return "", err
 	}

@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/fechatter/notify-e2e/internal/project"
 )
 
 // goRecipe is an image made of one static Go binary and the Dockerfile in
@@ -28,22 +26,14 @@ func goImage(ctx context.Context, log io.Writer, r goRecipe) (string, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	eng, err := engine(ctx)
-	if err != nil {
-		return "", err
-	}
-	root, err := project.Root()
-	if err != nil {
-		return "", err
-	}
-	if r.dir == "" {
-		r.dir = root
-	}
-	unlock, err := lockImage(r.name)
+	eng, root, unlock, err := prepare(ctx, r.name)
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
+	if r.dir == "" {
+		r.dir = root
+	}
 
 	tmp, err := os.MkdirTemp("", "notify-e2e-"+r.name+"-")
 	if err != nil {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fechatter/notify-e2e/internal/project"
 )
 
 // engineInfo is what the builds need to know about the Docker engine.
@@ -219,4 +221,19 @@ func hashFile(h io.Writer, t tree, path string) error {
 // tagFor makes the tag of image name from a recipe hash.
 func tagFor(name, hash string) string {
 	return repository + name + ":" + hash[:12]
+}
+
+// prepare is what every build starts with: the engine's platform, the
+// project root, and the image's lock, held until unlock is called.
+func prepare(ctx context.Context, name string) (eng engineInfo, root string,
+	unlock func(), err error,
+) {
+	if eng, err = engine(ctx); err != nil {
+		return eng, "", nil, err
+	}
+	if root, err = project.Root(); err != nil {
+		return eng, "", nil, err
+	}
+	unlock, err = lockImage(name)
+	return eng, root, unlock, err
 }

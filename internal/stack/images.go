@@ -40,6 +40,21 @@ func ResolveImages(ctx context.Context, set settings.Settings, log io.Writer) (I
 	return imgs, err
 }
 
+// OptionsFor is the stack the inputs describe, with its files in dir.
+func OptionsFor(root string, set settings.Settings, imgs Images, dir string, log io.Writer,
+) Options {
+	return Options{
+		Root:      root,
+		Images:    imgs,
+		Replicas:  set.NotifyReplicas,
+		NginxConf: set.NginxConf,
+		NotifyEnv: FaultEnv(set),
+		Dir:       dir,
+		Keep:      set.Keep,
+		Log:       log,
+	}
+}
+
 // FaultEnv passes a NOTIFY_FAULT switch through to the reference
 // notify-server, so the self-check (or a developer) can run the stack with a
 // known fault on.
