@@ -24,6 +24,9 @@ const maxFanoutDelay = 20 * time.Millisecond
 // msgs is closed. One goroutine for all subjects is what keeps the events of one chat
 // in publish order across its subjects.
 func (s *Server) Consume(ctx context.Context, msgs <-chan *nats.Msg) {
+	// Subscriptions the poison-message fault stopped; messages of theirs
+	// already queued in msgs are dropped too, as a dead handler drops them.
+	dead := map[*nats.Subscription]bool{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -32,7 +35,11 @@ func (s *Server) Consume(ctx context.Context, msgs <-chan *nats.Msg) {
 			if !ok {
 				return
 			}
+			if m.Sub != nil && dead[m.Sub] {
+				continue
+			}
 			if s.Faults.On(fault.PoisonMessage) && !json.Valid(m.Data) {
+				dead[m.Sub] = true
 				s.poisoned(m)
 				continue
 			}
