@@ -98,14 +98,16 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	out := newStream(w, s.Faults.On(fault.NoFlush))
 	out.unsplit = s.Faults.On(fault.UnsplitData)
 	out.ownIDs = s.Faults.On(fault.IDsIgnored)
-	if err := out.confirmed(userID, conn.ID); err != nil {
-		reason = "write failed: " + err.Error()
-		return
-	}
 	if s.Faults.On(fault.UnregisterAfterFirstFrame) {
+		// Forgotten as the welcome frame goes out: done just before writing it,
+		// so no event can slip in between the frame and the unregistration.
 		s.Hub.Unregister(conn)
 		s.Log.Warn("connection unregistered after first frame", "user_id", userID,
 			"connection_id", conn.ID, "fault", fault.UnregisterAfterFirstFrame)
+	}
+	if err := out.confirmed(userID, conn.ID); err != nil {
+		reason = "write failed: " + err.Error()
+		return
 	}
 	reason = s.serve(r.Context(), out, conn)
 }
